@@ -1,0 +1,34 @@
+//! The per-unit store of charm-reactive.
+//!
+//! A [`Store`] is a sled database on disk, owned by one unit and locked by one
+//! process at a time. A hook reads and writes it through a [`Transaction`]: reads
+//! see the committed state plus the transaction's own writes, and
+//! [`Transaction::commit`] applies every write as one atomic sled batch followed by
+//! one flush. A transaction that is dropped without commit changes nothing on disk,
+//! which is how a failing hook commits nothing.
+//!
+//! Keys are strings chosen by the caller; this crate knows nothing of flags or
+//! handlers. Values written with [`Transaction::set`] are serde values encoded with
+//! postcard behind a one-byte format version ([`codec`]).
+//!
+//! ```
+//! # fn main() -> Result<(), charm_reactive_store::StoreError> {
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = charm_reactive_store::Store::open(dir.path().join("unit.sled"))?;
+//! let mut tx = store.transaction();
+//! tx.set("kv/port", &8080u16)?;
+//! tx.commit()?;
+//! assert_eq!(store.transaction().get::<u16>("kv/port")?, Some(8080));
+//! # Ok(()) }
+//! ```
+
+pub mod codec;
+mod error;
+mod lock;
+mod store;
+mod transaction;
+
+pub use codec::FORMAT_VERSION;
+pub use error::StoreError;
+pub use store::{OpenOptions, Store};
+pub use transaction::{CommitStats, Transaction};
