@@ -10,8 +10,8 @@ use crate::{codec, Store, StoreError};
 /// Dropping a transaction discards its writes. [`commit`](Transaction::commit)
 /// applies them all as one sled batch and flushes once.
 #[derive(Debug)]
-pub struct Transaction<'s> {
-    store: &'s Store,
+pub struct Transaction {
+    store: Store,
     /// Pending writes: `Some(bytes)` to write, `None` to remove.
     overlay: BTreeMap<String, Option<Vec<u8>>>,
 }
@@ -27,8 +27,8 @@ pub struct CommitStats {
     pub flushed_bytes: usize,
 }
 
-impl<'s> Transaction<'s> {
-    pub(crate) fn new(store: &'s Store) -> Self {
+impl Transaction {
+    pub(crate) fn new(store: Store) -> Self {
         Transaction {
             store,
             overlay: BTreeMap::new(),

@@ -1,0 +1,73 @@
+//! `reactive-replay`: runs a conformance program (the JSON format of
+//! charms.reactive's differential oracle) through charm-reactive with a real sled
+//! store in a temporary directory, and prints the oracle's result JSON.
+//!
+//! Usage: `reactive-replay [--compact] PROGRAM.json | -`
+//! Exit status: 0 when a result was printed (also when a handler failed), 2 for an
+//! invalid program or usage.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use charm_reactive::replay::Program;
+
+const USAGE: &str = "usage: reactive-replay [--compact] PROGRAM.json|-";
+
+fn main() -> ExitCode {
+    let mut compact = false;
+    let mut source = None;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--compact" => compact = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ if source.is_none() => source = Some(arg),
+            _ => return usage_error(&format!("unexpected argument {arg:?}")),
+        }
+    }
+    let Some(source) = source else {
+        return usage_error("missing program file");
+    };
+    let text = if source == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map(|_| s)
+    } else {
+        std::fs::read_to_string(&source)
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read {source}: {e}")),
+    };
+    let result = Program::from_json(&text).and_then(|program| {
+        let dir = tempfile::tempdir().map_err(|e| {
+            charm_reactive::replay::ProgramError::Store(charm_reactive::store::StoreError::LockFile {
+                path: std::env::temp_dir(),
+                lock: std::env::temp_dir(),
+                source: e,
+            })
+        })?;
+        program.run(dir.path())
+    });
+    match result {
+        Ok(result) => {
+            let json = if compact {
+                serde_json::to_string(&result)
+            } else {
+                serde_json::to_string_pretty(&result)
+            };
+            println!("{}", json.expect("a result always serializes"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("reactive-replay: {source}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("reactive-replay: {msg}\n{USAGE}");
+    ExitCode::from(2)
+}

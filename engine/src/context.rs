@@ -1,0 +1,200 @@
+//! [`Context`]: what a handler gets, in place of charms.reactive's global functions.
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::log::Level;
+use crate::session::{keys, HookInfo, Session};
+use crate::{EngineError, Trigger};
+
+/// A handler's view of the hook: flags, the unit's key/value store, and the hook.
+///
+/// Flag changes behave exactly as in charms.reactive: they are visible at once,
+/// fire triggers, and are committed with everything else only if the hook
+/// succeeds.
+///
+/// ```
+/// use charm_reactive::{Handler, Registry, Context};
+/// fn configure(ctx: &mut Context<'_>) -> anyhow::Result<()> {
+///     if !ctx.is_flag_set("app.configured") {
+///         ctx.kv().set("port", &8080u16)?;
+///         ctx.set_flag("app.configured");
+///     }
+///     Ok(())
+/// }
+/// let registry = Registry::builder()
+///     .handler(Handler::new("configure", configure).when_all(["db.available"]))
+///     .build()?;
+/// # Ok::<(), charm_reactive::EngineError>(())
+/// ```
+pub struct Context<'a> {
+    session: &'a mut Session,
+}
+
+impl<'a> Context<'a> {
+    pub(crate) fn new(session: &'a mut Session) -> Context<'a> {
+        Context { session }
+    }
+
+    /// The hook being run.
+    pub fn hook(&self) -> &HookInfo {
+        &self.session.hook
+    }
+
+    /// Sets a flag (charms.reactive's `set_flag(flag)`), resetting its value.
+    pub fn set_flag(&mut self, flag: &str) {
+        self.session.set_flag(flag, None);
+    }
+
+    /// Sets a flag with a value (charms.reactive's `set_flag(flag, value)`).
+    pub fn set_flag_value<T: Serialize + ?Sized>(&mut self, flag: &str, value: &T) {
+        match charm_reactive_store::codec::encode(value) {
+            Ok(bytes) => self.session.set_flag(flag, Some(bytes)),
+            Err(reason) => self.session.fail(EngineError::Value {
+                what: format!("flag {flag:?}"),
+                op: "encoded",
+                reason,
+            }),
+        }
+    }
+
+    /// A set flag's value (charms.reactive's `get_state`): `Ok(None)` when the
+    /// flag is unset or was set without a value.
+    pub fn flag_value<T: DeserializeOwned>(&self, flag: &str) -> Result<Option<T>, EngineError> {
+        match self.session.flags.value(flag) {
+            None | Some(None) => Ok(None),
+            Some(Some(bytes)) => charm_reactive_store::codec::decode(bytes)
+                .map(Some)
+                .map_err(|e| EngineError::Value {
+                    what: format!("flag {flag:?}"),
+                    op: "decoded",
+                    reason: e.to_string(),
+                }),
+        }
+    }
+
+    /// Clears a flag. Like charms.reactive, this re-tests the rest of the current
+    /// queue even when the flag was not set.
+    pub fn clear_flag(&mut self, flag: &str) {
+        self.session.clear_flag(flag);
+    }
+
+    /// Sets `flag` if `should_set`, else clears it.
+    pub fn toggle_flag(&mut self, flag: &str, should_set: bool) {
+        if should_set {
+            self.set_flag(flag)
+        } else {
+            self.clear_flag(flag)
+        }
+    }
+
+    /// Whether `flag` is set.
+    pub fn is_flag_set(&self, flag: &str) -> bool {
+        self.session.flags.contains(flag)
+    }
+
+    /// Whether every flag is set (true for none).
+    pub fn all_flags_set(&self, flags: &[&str]) -> bool {
+        flags.iter().all(|f| self.is_flag_set(f))
+    }
+
+    /// Whether any flag is set (false for none).
+    pub fn any_flags_set(&self, flags: &[&str]) -> bool {
+        flags.iter().any(|f| self.is_flag_set(f))
+    }
+
+    /// Every set flag, sorted.
+    pub fn get_flags(&self) -> Vec<String> {
+        self.session.flags.sorted()
+    }
+
+    /// The given flags that are not set, sorted.
+    pub fn get_unset_flags(&self, flags: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = flags
+            .iter()
+            .filter(|f| !self.is_flag_set(f))
+            .map(|f| (*f).to_owned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Registers a trigger for the rest of this hook.
+    pub fn register_trigger(&mut self, trigger: Trigger) {
+        self.session.register_trigger(trigger);
+    }
+
+    /// Whether `value` differs from the one last passed under `key`, recording it
+    /// (charms.reactive's `data_changed`). The first call for a key is `true`.
+    pub fn data_changed<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<bool, EngineError> {
+        self.compare_data(key, value, true)
+    }
+
+    /// Like [`data_changed`](Self::data_changed), without recording.
+    pub fn is_data_changed<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<bool, EngineError> {
+        self.compare_data(key, value, false)
+    }
+
+    fn compare_data<T: Serialize + ?Sized>(&mut self, key: &str, value: &T, record: bool) -> Result<bool, EngineError> {
+        let hash = crate::hash::value_hash(value).map_err(|e| EngineError::Value {
+            what: format!("data_changed key {key:?}"),
+            op: "encoded",
+            reason: e.to_string(),
+        })?;
+        let store_key = format!("{}{key}", keys::DATA_CHANGED);
+        let old = self.session.tx.get::<String>(&store_key)?;
+        let changed = old.as_deref() != Some(hash.as_str());
+        if changed && record {
+            self.session.tx.set(&store_key, &hash)?;
+        }
+        Ok(changed)
+    }
+
+    /// The unit's key/value store (charmhelpers' `unitdata.kv()`), in this hook's
+    /// transaction.
+    pub fn kv(&mut self) -> Kv<'_> {
+        Kv {
+            tx: &mut self.session.tx,
+        }
+    }
+
+    /// Logs through `juju-log` at the end of the hook (in order with the engine's
+    /// own lines).
+    pub fn log(&mut self, level: Level, message: impl Into<String>) {
+        self.session.log(level, message);
+    }
+
+}
+
+/// The unit's typed key/value store, in the hook's transaction.
+pub struct Kv<'t> {
+    tx: &'t mut charm_reactive_store::Transaction,
+}
+
+impl Kv<'_> {
+    /// The value under `key`, decoded as a `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, EngineError> {
+        Ok(self.tx.get(&format!("{}{key}", keys::KV))?)
+    }
+
+    /// Stores `value` under `key`.
+    pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), EngineError> {
+        Ok(self.tx.set(&format!("{}{key}", keys::KV), value)?)
+    }
+
+    /// Removes `key` (absent keys are not an error).
+    pub fn unset(&mut self, key: &str) -> Result<(), EngineError> {
+        Ok(self.tx.unset(&format!("{}{key}", keys::KV))?)
+    }
+
+    /// Every key starting with `prefix`, sorted.
+    pub fn keys(&self, prefix: &str) -> Result<Vec<String>, EngineError> {
+        let full = format!("{}{prefix}", keys::KV);
+        Ok(self
+            .tx
+            .scan_prefix(&full)?
+            .into_iter()
+            .map(|(k, _)| k[keys::KV.len()..].to_owned())
+            .collect())
+    }
+}

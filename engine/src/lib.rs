@@ -1,0 +1,53 @@
+//! # charm-reactive
+//!
+//! Juju charms in the reactive style of Python's charms.reactive: handlers guarded
+//! by conditions on named flags, run to a fixpoint on every hook, with dispatch
+//! semantics identical to charms.reactive 1.5.3 and state kept in a per-unit
+//! sled store, one transaction per hook.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use charm_reactive::{Handler, HookInfo, Registry, run_hook};
+//!
+//! let registry = Registry::builder()
+//!     .handler(Handler::new("install", |ctx| { ctx.set_flag("app.installed"); Ok(()) })
+//!         .hook(["install"]))
+//!     .handler(Handler::new("configure", |ctx| { ctx.set_flag("app.configured"); Ok(()) })
+//!         .when_all(["app.installed"]).when_not(["app.configured"]))
+//!     .build()?;
+//! let dir = tempfile::tempdir()?;
+//! let store = charm_reactive_store::Store::open(dir.path().join("unit.sled"))?;
+//! let hook = HookInfo { name: "install".into(), ..HookInfo::default() };
+//! let outcome = run_hook(Arc::new(registry), &store, hook);
+//! assert!(outcome.committed);
+//! assert_eq!(outcome.invoked, ["install", "configure"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod condition;
+mod context;
+mod dispatch;
+mod error;
+mod flags;
+mod handler;
+mod hash;
+pub mod inspect;
+pub mod log;
+pub mod pattern;
+pub mod registry;
+pub mod replay;
+mod runtime;
+mod session;
+mod tracer;
+mod trigger;
+
+pub use charm_reactive_store as store;
+pub use condition::{Condition, Phase, RestrictedHook};
+pub use context::{Context, Kv};
+pub use dispatch::MAX_ITERATIONS;
+pub use error::EngineError;
+pub use handler::{Action, Handler};
+pub use registry::Registry;
+pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
+pub use session::HookInfo;
+pub use trigger::{Trigger, TriggerOn};

@@ -1,0 +1,171 @@
+//! The handlers and triggers of a charm, and the indexes dispatch uses.
+//!
+//! Handlers come from the attribute macros, which submit a [`Registration`]
+//! through `inventory`, or from [`Registry::builder`]. Either way dispatch order is
+//! registration order: for macro handlers, (source file, line), which is
+//! declaration order within a file, deterministic across machines.
+
+use std::collections::HashMap;
+
+use crate::{Condition, Context, Handler, Trigger};
+
+/// A handler submitted by the attribute macros. Not written by hand: use
+/// [`Handler`] and [`Registry::builder`] instead.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Registration {
+    /// The source file, relative to the crate root.
+    pub file: &'static str,
+    /// The line of the handler's first attribute.
+    pub line: u32,
+    /// The function's name.
+    pub name: &'static str,
+    /// The conditions in test order (charms.reactive's: innermost attribute first).
+    pub conditions: fn() -> Vec<Condition>,
+    /// The wrapped function.
+    pub run: fn(&mut Context<'_>) -> anyhow::Result<()>,
+}
+
+/// A trigger submitted by [`crate::register_trigger!`].
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct TriggerRegistration {
+    /// The source file.
+    pub file: &'static str,
+    /// The line of the macro call.
+    pub line: u32,
+    /// Builds the trigger.
+    pub build: fn() -> Trigger,
+}
+
+inventory::collect!(Registration);
+inventory::collect!(TriggerRegistration);
+
+/// A handler's position in the registry: registration order.
+pub(crate) type HandlerIdx = usize;
+
+/// Every handler and trigger of a charm, indexed for dispatch.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    handlers: Vec<Handler>,
+    /// Each handler's watched flags (FlagWatch's `_flags`), by index.
+    watched: Vec<Vec<String>>,
+    triggers: Vec<Trigger>,
+    /// For each flag, the handlers that watch it, in registration order.
+    watchers: HashMap<String, Vec<HandlerIdx>>,
+    /// Handlers that watch no flag: FlagWatch re-tests them every iteration.
+    unwatched: Vec<HandlerIdx>,
+    /// Handlers with a condition that can change without a flag changing.
+    volatile: Vec<HandlerIdx>,
+}
+
+/// Builds a [`Registry`] in an explicit order.
+#[derive(Debug, Default)]
+pub struct RegistryBuilder {
+    handlers: Vec<Handler>,
+    triggers: Vec<Trigger>,
+}
+
+impl RegistryBuilder {
+    /// Registers a handler after those already registered. A handler with no
+    /// conditions is skipped, as charms.reactive never registers an undecorated
+    /// function.
+    pub fn handler(mut self, handler: Handler) -> Self {
+        self.handlers.push(handler);
+        self
+    }
+
+    /// Registers a trigger; triggers are re-registered at the start of every hook.
+    pub fn trigger(mut self, trigger: Trigger) -> Self {
+        self.triggers.push(trigger);
+        self
+    }
+
+    /// Builds the registry. Two handlers with the same id are an error, as in the
+    /// oracle (charms.reactive would silently merge them into one).
+    pub fn build(self) -> Result<Registry, crate::EngineError> {
+        let mut registry = Registry {
+            triggers: self.triggers,
+            ..Registry::default()
+        };
+        let mut seen = std::collections::HashSet::new();
+        for handler in self.handlers {
+            if handler.conditions().is_empty() {
+                continue;
+            }
+            if !seen.insert(handler.id().to_owned()) {
+                return Err(crate::EngineError::DuplicateHandler(handler.id().to_owned()));
+            }
+            let idx = registry.handlers.len();
+            let watched: Vec<String> = handler.watched_flags().into_iter().map(str::to_owned).collect();
+            if watched.is_empty() {
+                registry.unwatched.push(idx);
+            }
+            for f in &watched {
+                registry.watchers.entry(f.clone()).or_default().push(idx);
+            }
+            registry.watched.push(watched);
+            if handler.conditions().iter().any(Condition::is_volatile) {
+                registry.volatile.push(idx);
+            }
+            registry.handlers.push(handler);
+        }
+        Ok(registry)
+    }
+}
+
+impl Registry {
+    /// An empty builder.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// Every handler and trigger the attribute macros registered in this binary,
+    /// ordered by (source file, line).
+    pub fn from_inventory() -> Result<Registry, crate::EngineError> {
+        let mut regs: Vec<&Registration> = inventory::iter::<Registration>.into_iter().collect();
+        regs.sort_by(|a, b| (a.file, a.line, a.name).cmp(&(b.file, b.line, b.name)));
+        let mut trigs: Vec<&TriggerRegistration> =
+            inventory::iter::<TriggerRegistration>.into_iter().collect();
+        trigs.sort_by_key(|t| (t.file, t.line));
+        let mut builder = Registry::builder();
+        for r in regs {
+            let run = r.run;
+            let mut h = Handler::new(format!("{}:{}:{}", r.file, r.line, r.name), move |ctx| run(ctx));
+            for c in (r.conditions)() {
+                h = h.condition(c);
+            }
+            builder = builder.handler(h);
+        }
+        for t in trigs {
+            builder = builder.trigger((t.build)());
+        }
+        builder.build()
+    }
+
+    /// The handlers, in registration (dispatch) order.
+    pub fn handlers(&self) -> &[Handler] {
+        &self.handlers
+    }
+
+    /// The triggers, in registration order.
+    pub fn triggers(&self) -> &[Trigger] {
+        &self.triggers
+    }
+
+    pub(crate) fn watched(&self, idx: HandlerIdx) -> &[String] {
+        &self.watched[idx]
+    }
+
+    pub(crate) fn watchers(&self, flag: &str) -> &[HandlerIdx] {
+        self.watchers.get(flag).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn unwatched(&self) -> &[HandlerIdx] {
+        &self.unwatched
+    }
+
+    pub(crate) fn volatile(&self) -> &[HandlerIdx] {
+        &self.volatile
+    }
+}

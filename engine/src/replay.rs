@@ -1,0 +1,290 @@
+//! Conformance programs: the JSON format of charms.reactive's differential
+//! oracle (`shared/oracle/README.md`), run through this engine with a real sled
+//! store. `reactive-replay` is a thin command around this module, and the
+//! conformance tests compare its results with the real charms.reactive's.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::Store;
+use crate::{run_hook, Handler, HookInfo, Registry, Trigger};
+
+/// A program: flags committed before the hook, handlers, triggers, the hook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// The hook to dispatch.
+    pub hook: String,
+    /// Flags set and committed before the hook.
+    #[serde(default)]
+    pub initial_flags: Vec<String>,
+    /// Handlers, in registration order.
+    pub handlers: Vec<ProgramHandler>,
+    /// Triggers.
+    #[serde(default)]
+    pub triggers: Vec<ProgramTrigger>,
+}
+
+/// One handler of a [`Program`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramHandler {
+    /// Its id; `h<index>` by default.
+    pub id: Option<String>,
+    /// `@when_all` flags.
+    #[serde(default)]
+    pub when_all: Vec<String>,
+    /// `@when_not_all` flags.
+    #[serde(default)]
+    pub when_not_all: Vec<String>,
+    /// `@when_any` flags.
+    #[serde(default)]
+    pub when_any: Vec<String>,
+    /// `@when_none` flags.
+    #[serde(default)]
+    pub when_none: Vec<String>,
+    /// `@hook` patterns: null, one pattern, or a list.
+    #[serde(default)]
+    pub hook: Option<Patterns>,
+    /// What the handler does, in order.
+    #[serde(default)]
+    pub actions: Vec<ProgramAction>,
+}
+
+/// `hook` of a [`ProgramHandler`]: one pattern or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Patterns {
+    /// One pattern.
+    One(String),
+    /// Several patterns.
+    Many(Vec<String>),
+}
+
+/// One action of a [`ProgramHandler`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum ProgramAction {
+    /// `set_flag(f)`.
+    Set {
+        /// The flag.
+        set: String,
+    },
+    /// `clear_flag(f)`.
+    Clear {
+        /// The flag.
+        clear: String,
+    },
+    /// `toggle_flag(f, value)`, or a flip when `value` is absent.
+    Toggle {
+        /// The flag.
+        toggle: String,
+        /// The value to toggle to.
+        value: Option<bool>,
+    },
+    /// The handler fails here.
+    Fail {
+        /// Always true.
+        fail: bool,
+    },
+}
+
+/// One trigger of a [`Program`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramTrigger {
+    /// Fires when this flag is set.
+    pub when: Option<String>,
+    /// Fires when this flag is cleared.
+    pub when_not: Option<String>,
+    /// Flag to set.
+    pub set: Option<String>,
+    /// Flag to clear.
+    pub clear: Option<String>,
+}
+
+/// Why a program cannot be run.
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramError {
+    /// Not JSON, or not the program format.
+    #[error("invalid program: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Two handlers with one id.
+    #[error("invalid program: duplicate handler id {0:?}")]
+    DuplicateId(String),
+    /// A trigger without exactly one of when/when_not, or without an action.
+    #[error("invalid program: trigger #{index}: {reason}")]
+    Trigger {
+        /// Its position in `triggers`.
+        index: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// `{"fail": false}`.
+    #[error("invalid program: handler {0:?} has a fail action that is not true")]
+    FailFalse(String),
+    /// The temporary store could not be set up.
+    #[error("cannot prepare the store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// The engine refused the registry.
+    #[error("invalid program: {0}")]
+    Engine(#[from] crate::EngineError),
+}
+
+/// The result, with the oracle's keys and meaning.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReplayResult {
+    /// Handler bodies entered, in order.
+    pub invoked: Vec<String>,
+    /// Flags at the end of dispatch (uncommitted on failure), sorted.
+    pub final_flags: Vec<String>,
+    /// The tracer's lines, in emission order.
+    pub tracer: Vec<String>,
+    /// The hook's error, if any.
+    pub error: Option<String>,
+    /// Whether the store was committed.
+    pub committed: bool,
+    /// Flags read back from the reopened store.
+    pub persisted_flags: Vec<String>,
+    /// Every juju-log call as `[level, message]`.
+    pub log: Vec<(String, String)>,
+    /// Hook tools called other than juju-log (always empty here).
+    pub hook_tool_calls: Vec<Vec<String>>,
+}
+
+impl Program {
+    /// Parses and validates a program.
+    pub fn from_json(text: &str) -> Result<Program, ProgramError> {
+        let program: Program = serde_json::from_str(text)?;
+        program.validate()?;
+        Ok(program)
+    }
+
+    fn validate(&self) -> Result<(), ProgramError> {
+        let mut ids = HashSet::new();
+        for (i, h) in self.handlers.iter().enumerate() {
+            let id = h.id(i);
+            if !ids.insert(id.clone()) {
+                return Err(ProgramError::DuplicateId(id));
+            }
+            if h.actions.iter().any(|a| matches!(a, ProgramAction::Fail { fail: false })) {
+                return Err(ProgramError::FailFalse(id));
+            }
+        }
+        for (index, t) in self.triggers.iter().enumerate() {
+            let reason = match (&t.when, &t.when_not, &t.set, &t.clear) {
+                (None, None, _, _) => "needs one of when or when_not",
+                (Some(_), Some(_), _, _) => "has both when and when_not",
+                (_, _, None, None) => "needs set or clear",
+                _ => continue,
+            };
+            return Err(ProgramError::Trigger { index, reason });
+        }
+        Ok(())
+    }
+
+    /// The registry this program describes.
+    pub fn registry(&self) -> Result<Registry, ProgramError> {
+        let mut builder = Registry::builder();
+        for (i, h) in self.handlers.iter().enumerate() {
+            let id = h.id(i);
+            let actions = h.actions.clone();
+            let fail_id = id.clone();
+            let mut handler = Handler::new(id, move |ctx| {
+                for action in &actions {
+                    match action {
+                        ProgramAction::Set { set } => ctx.set_flag(set),
+                        ProgramAction::Clear { clear } => ctx.clear_flag(clear),
+                        ProgramAction::Toggle { toggle, value } => {
+                            let to = value.unwrap_or_else(|| !ctx.is_flag_set(toggle));
+                            ctx.toggle_flag(toggle, to)
+                        }
+                        ProgramAction::Fail { .. } => {
+                            anyhow::bail!("HandlerFailure: handler {fail_id} failed")
+                        }
+                    }
+                }
+                Ok(())
+            });
+            for (list, make) in [
+                (&h.when_all, crate::Condition::WhenAll as fn(Vec<String>) -> crate::Condition),
+                (&h.when_not_all, crate::Condition::WhenNotAll),
+                (&h.when_any, crate::Condition::WhenAny),
+                (&h.when_none, crate::Condition::WhenNone),
+            ] {
+                if !list.is_empty() {
+                    handler = handler.condition(make(list.clone()));
+                }
+            }
+            match &h.hook {
+                Some(Patterns::One(p)) => handler = handler.hook([p.clone()]),
+                Some(Patterns::Many(ps)) if !ps.is_empty() => handler = handler.hook(ps.clone()),
+                _ => {}
+            }
+            builder = builder.handler(handler);
+        }
+        for t in &self.triggers {
+            let mut trigger = match (&t.when, &t.when_not) {
+                (Some(f), _) => Trigger::when(f.clone()),
+                (_, Some(f)) => Trigger::when_not(f.clone()),
+                (None, None) => unreachable!("validated"),
+            };
+            if let Some(f) = &t.set {
+                trigger = trigger.set_flag(f.clone());
+            }
+            if let Some(f) = &t.clear {
+                trigger = trigger.clear_flag(f.clone());
+            }
+            builder = builder.trigger(trigger);
+        }
+        Ok(builder.build()?)
+    }
+
+    /// Runs the program with a fresh store in `dir`: commits the initial flags,
+    /// runs the hook, reopens the store and reads the flags back.
+    pub fn run(&self, dir: &Path) -> Result<ReplayResult, ProgramError> {
+        let registry = Arc::new(self.registry()?);
+        let path = dir.join("unit-state.sled");
+        let outcome = {
+            let store = Store::open(&path)?;
+            crate::inspect::write_flags(&store, self.initial_flags.iter().map(|f| (f.as_str(), None)))?;
+            let hook = HookInfo {
+                name: self.hook.clone(),
+                unit: "app/0".into(),
+                ..HookInfo::default()
+            };
+            run_hook(registry, &store, hook)
+        };
+        let store = Store::open(&path)?;
+        let persisted_flags = crate::inspect::read_flags(&store)?.into_keys().collect();
+        let tracer = outcome
+            .log
+            .iter()
+            .filter(|r| r.level == crate::log::Level::Debug && r.message.starts_with("tracer"))
+            .flat_map(|r| r.message.lines().map(str::to_owned))
+            .collect();
+        Ok(ReplayResult {
+            invoked: outcome.invoked,
+            final_flags: outcome.final_flags,
+            tracer,
+            error: outcome.error.map(|e| e.to_string()),
+            committed: outcome.committed,
+            persisted_flags,
+            log: outcome
+                .log
+                .into_iter()
+                .map(|r| (r.level.as_str().to_owned(), r.message))
+                .collect(),
+            hook_tool_calls: Vec::new(),
+        })
+    }
+}
+
+impl ProgramHandler {
+    fn id(&self, index: usize) -> String {
+        self.id.clone().unwrap_or_else(|| format!("h{index}"))
+    }
+}

@@ -1,0 +1,363 @@
+//! One hook's state: the store transaction, the flags, the dispatch bookkeeping
+//! (phase, FlagWatch, tracer) and the log. [`crate::Context`] is a handler's view
+//! of it; [`crate::dispatch`] drives it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use charm_reactive_store::Transaction;
+
+use crate::condition::Phase;
+use crate::flags::{self, FlagState, FlagValue};
+use crate::log::{Level, LogRecord};
+use crate::pattern::RelationSpec;
+use crate::registry::HandlerIdx;
+use crate::tracer::Tracer;
+use crate::trigger::{TriggerOn, TriggerTable};
+use crate::{Condition, Context, EngineError, Registry};
+
+/// Store keys of the engine's own bookkeeping.
+pub(crate) mod keys {
+    pub(crate) const PHASE: &str = "internal/phase";
+    pub(crate) const INVOKED: &str = "internal/invoked/";
+    pub(crate) const DATA_CHANGED: &str = "internal/data_changed/";
+    pub(crate) const FILE_HASH: &str = "internal/file_hash/";
+    pub(crate) const KV: &str = "kv/";
+}
+
+/// Nesting depth at which a trigger cascade is declared cyclic. charms.reactive
+/// recurses until Python's RecursionError (about 1000 frames).
+const MAX_TRIGGER_DEPTH: usize = 256;
+
+/// What the engine needs to know about the hook being run.
+#[derive(Debug, Clone, Default)]
+pub struct HookInfo {
+    /// The hook's name, e.g. `config-changed`.
+    pub name: String,
+    /// The action's name, when this is an action invocation.
+    pub action: Option<String>,
+    /// The unit, e.g. `con6/3`, for structured events.
+    pub unit: String,
+    /// The charm's relations, for `{role:interface}` hook patterns.
+    pub relations: Vec<RelationSpec>,
+}
+
+/// charms.reactive's FlagWatch: which flags changed in the previous `_invoke`.
+#[derive(Debug, Default)]
+struct FlagWatch {
+    iteration: usize,
+    changes: HashSet<String>,
+    pending: Vec<String>,
+}
+
+/// One hook in progress.
+pub(crate) struct Session {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) tx: Transaction,
+    pub(crate) flags: FlagState,
+    pub(crate) hook: HookInfo,
+    pub(crate) phase: Option<Phase>,
+    watch: FlagWatch,
+    /// charms.reactive's `reactive.dispatch.removed_state`.
+    pub(crate) removed_state: bool,
+    /// Flags changed since the current queue was last tested.
+    pub(crate) recent_changes: Vec<String>,
+    triggers: TriggerTable,
+    trigger_stack: Vec<TriggerOn>,
+    pub(crate) tracer: Tracer,
+    pub(crate) log: Vec<LogRecord>,
+    /// An error raised by an infallible call (a cyclic trigger, a bad flag name),
+    /// failing the hook when the handler returns.
+    pub(crate) failure: Option<EngineError>,
+    pub(crate) invoked: Vec<String>,
+    hook_matches: Vec<Option<bool>>,
+}
+
+impl Session {
+    /// Loads the unit's flags and the engine's bookkeeping from `tx`.
+    pub(crate) fn open(registry: Arc<Registry>, tx: Transaction, hook: HookInfo) -> Result<Self, EngineError> {
+        let flags = FlagState::load(
+            tx.scan_prefix(flags::FLAG_PREFIX)?
+                .into_iter()
+                .map(|(k, v)| (k[flags::FLAG_PREFIX.len()..].to_owned(), flags::decode(v))),
+        );
+        let phase = tx.get::<String>(keys::PHASE)?.as_deref().and_then(Phase::parse);
+        let mut triggers = TriggerTable::default();
+        for t in registry.triggers() {
+            triggers.register(t.clone())?;
+        }
+        let n = registry.handlers().len();
+        Ok(Session {
+            registry,
+            tx,
+            flags,
+            hook,
+            phase,
+            watch: FlagWatch::default(),
+            removed_state: false,
+            recent_changes: Vec::new(),
+            triggers,
+            trigger_stack: Vec::new(),
+            tracer: Tracer::new(n),
+            log: Vec::new(),
+            failure: None,
+            invoked: Vec::new(),
+            hook_matches: vec![None; n],
+        })
+    }
+
+    pub(crate) fn log(&mut self, level: Level, message: impl Into<String>) {
+        self.log.push(LogRecord {
+            level,
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn fail(&mut self, error: EngineError) {
+        if self.failure.is_none() {
+            self.failure = Some(error);
+        }
+    }
+
+    pub(crate) fn register_trigger(&mut self, trigger: crate::Trigger) {
+        if let Err(e) = self.triggers.register(trigger) {
+            self.fail(e);
+        }
+    }
+
+    // ---- flags ----------------------------------------------------------
+
+    /// charms.reactive's `set_flag`: always stores the value; on a real change,
+    /// traces it, records it for FlagWatch, then fires the flag's triggers.
+    pub(crate) fn set_flag(&mut self, flag: &str, value: FlagValue) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(e) = flags::validate(flag) {
+            return self.fail(e);
+        }
+        if self.flags.insert(flag, value) {
+            self.trace_flag(format_args!("set flag {flag}"), flag);
+            self.record_change(flag);
+            self.fire(TriggerOn::Set(flag.to_owned()));
+        }
+    }
+
+    /// charms.reactive's `clear_flag`: marks the queue for re-testing even when
+    /// the flag was not set.
+    pub(crate) fn clear_flag(&mut self, flag: &str) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(e) = flags::validate(flag) {
+            return self.fail(e);
+        }
+        self.removed_state = true;
+        if self.flags.remove(flag) {
+            self.trace_flag(format_args!("cleared flag {flag}"), flag);
+            self.record_change(flag);
+            self.fire(TriggerOn::Cleared(flag.to_owned()));
+        }
+    }
+
+    fn record_change(&mut self, flag: &str) {
+        self.watch.pending.push(flag.to_owned());
+        self.recent_changes.push(flag.to_owned());
+        tracing::debug!(
+            target: "charm_reactive::flags",
+            unit = %self.hook.unit,
+            hook = %self.hook.name,
+            flag,
+            set = self.flags.contains(flag),
+            "flag changed"
+        );
+    }
+
+    fn fire(&mut self, on: TriggerOn) {
+        let Some(trigger) = self.triggers.get(&on).cloned() else {
+            return;
+        };
+        if self.trigger_stack.len() >= MAX_TRIGGER_DEPTH {
+            let cycle = self.trigger_stack[self.trigger_stack.len() - 8..]
+                .iter()
+                .chain(std::iter::once(&on))
+                .map(|t| match t {
+                    TriggerOn::Set(f) => format!("set {f}"),
+                    TriggerOn::Cleared(f) => format!("cleared {f}"),
+                })
+                .collect();
+            return self.fail(EngineError::TriggerCycle { cycle });
+        }
+        self.trigger_stack.push(on);
+        for f in &trigger.set {
+            self.set_flag(f, None);
+        }
+        for f in &trigger.clear {
+            self.clear_flag(f);
+        }
+        for cb in &trigger.callbacks {
+            cb(&mut Context::new(self));
+        }
+        self.trigger_stack.pop();
+    }
+
+    // ---- handler tests ----------------------------------------------------
+
+    /// charms.reactive's `Handler.test()`: the FlagWatch check, then every
+    /// condition in order, with short-circuit.
+    pub(crate) fn test(&mut self, idx: HandlerIdx) -> bool {
+        let registry = Arc::clone(&self.registry);
+        let watched = registry.watched(idx);
+        if !watched.is_empty()
+            && self.watch.iteration != 0
+            && !watched.iter().any(|f| self.watch.changes.contains(f))
+        {
+            return false;
+        }
+        registry.handlers()[idx]
+            .conditions()
+            .iter()
+            .all(|c| self.holds(idx, c))
+    }
+
+    fn holds(&mut self, idx: HandlerIdx, condition: &Condition) -> bool {
+        let other = self.phase == Some(Phase::Other);
+        let set = |f: &String| self.flags.contains(f);
+        match condition {
+            Condition::WhenAll(fs) => other && fs.iter().all(set),
+            Condition::WhenAny(fs) => other && fs.iter().any(set),
+            Condition::WhenNone(fs) => other && !fs.iter().any(set),
+            Condition::WhenNotAll(fs) => other && !fs.iter().all(set),
+            Condition::Hook(patterns) => {
+                self.phase == Some(Phase::Hooks)
+                    && *self.hook_matches[idx].get_or_insert_with(|| {
+                        crate::pattern::matches(&self.hook.name, patterns, &self.hook.relations)
+                    })
+            }
+            Condition::Restricted(r) => {
+                self.phase == Some(Phase::Restricted) && self.hook.name == r.hook_name()
+            }
+            Condition::Action(name) => {
+                self.phase == Some(Phase::Action) && self.hook.action.as_deref() == Some(name)
+            }
+            Condition::OnlyOnce => !self.was_invoked(idx),
+            Condition::WhenFileChanged(files) => self.any_file_changed(files),
+        }
+    }
+
+    fn invoked_key(&self, idx: HandlerIdx) -> String {
+        format!("{}{}", keys::INVOKED, self.registry.handlers()[idx].id())
+    }
+
+    fn was_invoked(&mut self, idx: HandlerIdx) -> bool {
+        let key = self.invoked_key(idx);
+        match self.tx.contains(&key) {
+            Ok(v) => v,
+            Err(e) => {
+                self.fail(e.into());
+                false
+            }
+        }
+    }
+
+    pub(crate) fn mark_invoked(&mut self, idx: HandlerIdx) -> Result<(), EngineError> {
+        let key = self.invoked_key(idx);
+        self.tx.set(&key, &true)?;
+        Ok(())
+    }
+
+    /// charms.reactive's `any_file_changed`: records every file's new hash (a
+    /// missing file hashes to nothing) and reports whether any differed.
+    fn any_file_changed(&mut self, files: &[std::path::PathBuf]) -> bool {
+        let mut changed = false;
+        for file in files {
+            let key = format!("{}{}", keys::FILE_HASH, file.display());
+            let new = std::fs::read(file).ok().map(|bytes| crate::hash::hex_sha256(&bytes));
+            let old = match self.tx.get::<Option<String>>(&key) {
+                Ok(v) => v.flatten(),
+                Err(e) => {
+                    self.fail(e.into());
+                    return false;
+                }
+            };
+            if old != new {
+                if let Err(e) = self.tx.set(&key, &new) {
+                    self.fail(e.into());
+                }
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    // ---- FlagWatch ---------------------------------------------------------
+
+    pub(crate) fn watch_reset(&mut self) {
+        self.watch = FlagWatch::default();
+    }
+
+    pub(crate) fn watch_iteration(&mut self, i: usize) {
+        self.watch.iteration = i;
+    }
+
+    pub(crate) fn watch_commit(&mut self) {
+        self.watch.changes = self.watch.pending.drain(..).collect();
+    }
+
+    /// The handlers FlagWatch lets through in this iteration, in registration
+    /// order: all of them in iteration 0, else those watching a changed flag and
+    /// those watching none.
+    pub(crate) fn watch_candidates(&self) -> Vec<HandlerIdx> {
+        if self.watch.iteration == 0 {
+            return (0..self.registry.handlers().len()).collect();
+        }
+        let mut out: Vec<HandlerIdx> = self.registry.unwatched().to_vec();
+        for f in &self.watch.changes {
+            out.extend_from_slice(self.registry.watchers(f));
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    // ---- tracer --------------------------------------------------------------
+
+    /// LogTracer's `_flag`: the line, then the handlers whose test result changed
+    /// since the last report. Only handlers watching `flag` and those with
+    /// volatile conditions can have changed, so only they are re-tested.
+    fn trace_flag(&mut self, line: std::fmt::Arguments<'_>, flag: &str) {
+        if !self.tracer.enabled() {
+            return;
+        }
+        self.tracer.emit(line);
+        let registry = Arc::clone(&self.registry);
+        let candidates: Vec<HandlerIdx> = if self.tracer.known() {
+            let mut c: Vec<HandlerIdx> = registry.watchers(flag).to_vec();
+            c.extend_from_slice(registry.volatile());
+            c.sort_unstable();
+            c.dedup();
+            c
+        } else {
+            (0..registry.handlers().len()).collect()
+        };
+        let mut queued = Vec::new();
+        let mut dequeued = Vec::new();
+        for idx in candidates {
+            let now = self.test(idx);
+            if self.tracer.update(idx, now) {
+                let id = registry.handlers()[idx].id();
+                if now { queued.push(id) } else { dequeued.push(id) }
+            }
+        }
+        self.tracer.mark_known();
+        queued.sort_unstable();
+        dequeued.sort_unstable();
+        for id in queued {
+            self.tracer.emit(format_args!("++   queue handler {id}"));
+        }
+        for id in dequeued {
+            self.tracer.emit(format_args!("-- dequeue handler {id}"));
+        }
+        self.tracer.flush(&mut self.log);
+    }
+}

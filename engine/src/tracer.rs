@@ -1,0 +1,103 @@
+//! charms.reactive's LogTracer, line for line, plus one structured `tracing`
+//! event per step.
+//!
+//! The LogTracer groups lines into emissions (one `juju-log` call each, a
+//! multi-line emission headed by `tracer>`), and after every flag change prints
+//! the handlers whose test result changed (`++   queue` / `-- dequeue`, sorted by
+//! id). The engine computes that change incrementally (see
+//! `Session::trace_flag`); this module holds the tracer's state and formats.
+
+use crate::log::{Level, LogRecord};
+use crate::registry::HandlerIdx;
+
+/// The tracer's state: pending lines and the handler set it last reported.
+#[derive(Debug, Default)]
+pub(crate) struct Tracer {
+    enabled: bool,
+    msgs: Vec<String>,
+    /// `active[i]`: handler i was in the set last reported.
+    active: Vec<bool>,
+    /// Every index set in `active` since the last reset (a superset of the
+    /// true ones), to reset it without a full scan.
+    active_list: Vec<HandlerIdx>,
+    /// Whether `active` is the true set at the current state; false before the
+    /// first report, when charms.reactive re-tests every handler.
+    known: bool,
+}
+
+impl Tracer {
+    pub(crate) fn new(handlers: usize) -> Tracer {
+        Tracer {
+            enabled: false,
+            msgs: Vec::new(),
+            active: vec![false; handlers],
+            active_list: Vec::new(),
+            known: false,
+        }
+    }
+
+    /// charms.reactive installs the LogTracer at atstart, which restricted hooks skip.
+    pub(crate) fn enable(&mut self, enabled: bool) {
+        self.enabled = enabled;
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    pub(crate) fn known(&self) -> bool {
+        self.known
+    }
+
+    pub(crate) fn emit(&mut self, msg: std::fmt::Arguments<'_>) {
+        self.msgs.push(format!("tracer: {msg}"));
+    }
+
+    /// Ends an emission: one log record, headed by `tracer>` when multi-line.
+    pub(crate) fn flush(&mut self, log: &mut Vec<LogRecord>) {
+        if self.msgs.is_empty() {
+            return;
+        }
+        if self.msgs.len() > 1 {
+            self.msgs.insert(0, "tracer>".to_owned());
+        }
+        log.push(LogRecord {
+            level: Level::Debug,
+            message: self.msgs.join("\n"),
+        });
+        self.msgs.clear();
+    }
+
+    /// The reported set becomes exactly `handlers` (a phase or iteration start).
+    pub(crate) fn reset_active(&mut self, handlers: &[HandlerIdx]) {
+        for &i in &self.active_list {
+            self.active[i] = false;
+        }
+        self.active_list.clear();
+        for &i in handlers {
+            if !self.active[i] {
+                self.active[i] = true;
+                self.active_list.push(i);
+            }
+        }
+        self.known = true;
+    }
+
+    /// Records a handler's new test result; true when it changed.
+    pub(crate) fn update(&mut self, idx: HandlerIdx, now: bool) -> bool {
+        if self.active[idx] == now {
+            return false;
+        }
+        self.active[idx] = now;
+        // Stale entries of cleared handlers stay in the list: resetting an
+        // already-false entry is harmless, and this keeps updates O(1).
+        if now {
+            self.active_list.push(idx);
+        }
+        true
+    }
+
+    pub(crate) fn mark_known(&mut self) {
+        self.known = true;
+    }
+}
