@@ -1,0 +1,404 @@
+//! A charm directory: `metadata.yaml`, `config.yaml`, and how Juju finds the
+//! executable for a hook.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::version::JujuVersion;
+
+/// Errors while loading a charm or preparing its directory.
+#[derive(Debug, thiserror::Error)]
+pub enum CharmError {
+    /// A file of the charm could not be read or copied.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// `metadata.yaml` or `config.yaml` is not valid.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CharmError + '_ {
+    move |source| CharmError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The role of an endpoint in a relation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Declared under `provides`.
+    Provides,
+    /// Declared under `requires`.
+    Requires,
+    /// Declared under `peers`.
+    Peers,
+}
+
+/// One relation endpoint declared in `metadata.yaml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EndpointSpec {
+    /// Endpoint name, e.g. `sse-endpoint`.
+    pub name: String,
+    /// Interface name, e.g. `sse-endpoint`.
+    pub interface: String,
+    /// Which section declared it.
+    pub role: Role,
+}
+
+/// How Kubernetes runs the application's pods (`deployment: type:` in metadata, Juju 2.6+).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeploymentKind {
+    /// A Deployment: a changed pod spec replaces the pods, and each new pod is a NEW unit.
+    #[default]
+    Stateless,
+    /// A StatefulSet: pods keep their names, so units survive a pod spec change.
+    Stateful,
+}
+
+/// The parts of `metadata.yaml` the simulator uses.
+#[derive(Clone, Debug, Serialize)]
+pub struct Metadata {
+    /// Charm name.
+    pub name: String,
+    /// Every relation endpoint, in declaration order per section.
+    pub endpoints: Vec<EndpointSpec>,
+    /// `extra-bindings` names (valid `network-get` bindings).
+    pub extra_bindings: Vec<String>,
+    /// `deployment: type:` when declared.
+    pub deployment: Option<DeploymentKind>,
+    /// The charm declares storage (Juju then uses a StatefulSet).
+    pub has_storage: bool,
+    /// `series` contains `kubernetes`.
+    pub kubernetes: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRelation {
+    Short(String),
+    Full { interface: String },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSeries {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+struct RawDeployment {
+    #[serde(rename = "type")]
+    kind: Option<DeploymentKind>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawMetadata {
+    name: String,
+    #[serde(default)]
+    series: Option<RawSeries>,
+    #[serde(default)]
+    provides: BTreeMap<String, RawRelation>,
+    #[serde(default)]
+    requires: BTreeMap<String, RawRelation>,
+    #[serde(default)]
+    peers: BTreeMap<String, RawRelation>,
+    #[serde(default)]
+    extra_bindings: BTreeMap<String, Option<Value>>,
+    #[serde(default)]
+    deployment: Option<RawDeployment>,
+    #[serde(default)]
+    storage: BTreeMap<String, Value>,
+}
+
+impl Metadata {
+    /// Parses `metadata.yaml` text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let raw: RawMetadata = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let mut endpoints = Vec::new();
+        for (role, section) in [
+            (Role::Provides, raw.provides),
+            (Role::Requires, raw.requires),
+            (Role::Peers, raw.peers),
+        ] {
+            for (name, rel) in section {
+                let interface = match rel {
+                    RawRelation::Short(i) | RawRelation::Full { interface: i } => i,
+                };
+                endpoints.push(EndpointSpec {
+                    name,
+                    interface,
+                    role,
+                });
+            }
+        }
+        let kubernetes = match raw.series {
+            Some(RawSeries::One(s)) => s == "kubernetes",
+            Some(RawSeries::Many(v)) => v.iter().any(|s| s == "kubernetes"),
+            None => false,
+        };
+        Ok(Self {
+            name: raw.name,
+            endpoints,
+            extra_bindings: raw.extra_bindings.into_keys().collect(),
+            deployment: raw.deployment.and_then(|d| d.kind),
+            has_storage: !raw.storage.is_empty(),
+            kubernetes,
+        })
+    }
+
+    /// The endpoint called `name`.
+    pub fn endpoint(&self, name: &str) -> Option<&EndpointSpec> {
+        self.endpoints.iter().find(|e| e.name == name)
+    }
+}
+
+/// The type of a config option.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptionType {
+    /// A string (also used for `secret` options, whose values are secret ids).
+    #[serde(alias = "secret")]
+    String,
+    /// A 64-bit integer.
+    Int,
+    /// A float.
+    Float,
+    /// A boolean.
+    Boolean,
+}
+
+/// One option of `config.yaml`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConfigOption {
+    /// The option's type.
+    #[serde(rename = "type")]
+    pub kind: OptionType,
+    /// The default (null when absent).
+    #[serde(default)]
+    pub default: Option<Value>,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawConfig {
+    #[serde(default)]
+    options: BTreeMap<String, ConfigOption>,
+}
+
+impl ConfigOption {
+    /// Converts a user-supplied value to this option's type, as `juju config` does.
+    pub fn coerce(&self, name: &str, v: &Value) -> Result<Value, String> {
+        let bad = || format!("option {name:?}: expected {:?}, got {v}", self.kind);
+        match (self.kind, v) {
+            (_, Value::Null) => Ok(Value::Null),
+            (OptionType::String, Value::String(_)) => Ok(v.clone()),
+            (OptionType::String, Value::Number(n)) => Ok(Value::String(n.to_string())),
+            (OptionType::String, Value::Bool(b)) => Ok(Value::String(b.to_string())),
+            (OptionType::Int, Value::Number(n)) if n.is_i64() => Ok(v.clone()),
+            (OptionType::Int, Value::String(s)) => {
+                s.trim().parse::<i64>().map(Value::from).map_err(|_| bad())
+            }
+            (OptionType::Float, Value::Number(n)) => {
+                Ok(Value::from(n.as_f64().ok_or_else(bad)?))
+            }
+            (OptionType::Float, Value::String(s)) => {
+                s.trim().parse::<f64>().map(Value::from).map_err(|_| bad())
+            }
+            (OptionType::Boolean, Value::Bool(_)) => Ok(v.clone()),
+            (OptionType::Boolean, Value::String(s)) => match s.as_str() {
+                "true" | "True" | "yes" => Ok(Value::Bool(true)),
+                "false" | "False" | "no" => Ok(Value::Bool(false)),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// A loaded charm: where it lives and what it declares.
+#[derive(Clone, Debug, Serialize)]
+pub struct Charm {
+    /// The source directory (never modified; units get copies).
+    pub source: PathBuf,
+    /// Parsed `metadata.yaml`.
+    pub metadata: Metadata,
+    /// Parsed `config.yaml` options (empty when the file is absent).
+    pub options: BTreeMap<String, ConfigOption>,
+}
+
+impl Charm {
+    /// Loads the charm in `dir`.
+    pub fn load(dir: &Path) -> Result<Self, CharmError> {
+        let meta_path = dir.join("metadata.yaml");
+        let text = fs::read_to_string(&meta_path).map_err(io_err(&meta_path))?;
+        let metadata = Metadata::parse(&text).map_err(|message| CharmError::Invalid {
+            path: meta_path.clone(),
+            message,
+        })?;
+        let cfg_path = dir.join("config.yaml");
+        let options = match fs::read_to_string(&cfg_path) {
+            Ok(text) if text.trim().is_empty() => BTreeMap::new(),
+            Ok(text) => {
+                let raw: RawConfig =
+                    serde_saphyr::from_str(&text).map_err(|e| CharmError::Invalid {
+                        path: cfg_path.clone(),
+                        message: e.to_string(),
+                    })?;
+                raw.options
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(io_err(&cfg_path)(e)),
+        };
+        let source = dir.canonicalize().map_err(io_err(dir))?;
+        Ok(Self {
+            source,
+            metadata,
+            options,
+        })
+    }
+}
+
+/// How a hook is run in a charm dir.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HookHandler {
+    /// `<charm>/dispatch` (Juju 2.8+), with `JUJU_DISPATCH_PATH=hooks/<name>`.
+    Dispatch(PathBuf),
+    /// `<charm>/hooks/<name>`.
+    Hook(PathBuf),
+    /// Neither exists: Juju logs `skipped "<hook>" hook (missing)` and carries on.
+    Missing,
+}
+
+fn is_executable(p: &Path) -> bool {
+    fs::metadata(p)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// Finds what runs `hook` in `charm_dir`, as the uniter's `discoverHookHandler` does.
+pub fn find_handler(charm_dir: &Path, hook: &str, version: JujuVersion) -> HookHandler {
+    let dispatch = charm_dir.join("dispatch");
+    if version.dispatch() && is_executable(&dispatch) {
+        return HookHandler::Dispatch(dispatch);
+    }
+    let h = charm_dir.join("hooks").join(hook);
+    if h.exists() {
+        HookHandler::Hook(h)
+    } else {
+        HookHandler::Missing
+    }
+}
+
+/// Copies a charm's source tree to `dst`, as Juju unpacks a charm per unit.
+///
+/// Symlinks stay symlinks; one whose target lies outside the charm is made
+/// absolute so it still resolves from the copy (a `dispatch` linking to a
+/// binary in a cargo target dir, say).
+pub fn copy_charm(src: &Path, dst: &Path) -> Result<(), CharmError> {
+    fs::create_dir_all(dst).map_err(io_err(dst))?;
+    for entry in fs::read_dir(src).map_err(io_err(src))? {
+        let entry = entry.map_err(io_err(src))?;
+        let from = entry.path();
+        let to = dst.join(entry.file_name());
+        let kind = entry.file_type().map_err(io_err(&from))?;
+        if kind.is_symlink() {
+            let target = fs::read_link(&from).map_err(io_err(&from))?;
+            let resolved = from.parent().unwrap_or(src).join(&target);
+            let inside = resolved
+                .canonicalize()
+                .map(|r| r.starts_with(src))
+                .unwrap_or(false);
+            let link = if target.is_absolute() || inside {
+                target
+            } else {
+                resolved.canonicalize().unwrap_or(resolved)
+            };
+            std::os::unix::fs::symlink(&link, &to).map_err(io_err(&to))?;
+        } else if kind.is_dir() {
+            copy_charm(&from, &to)?;
+        } else {
+            fs::copy(&from, &to).map_err(io_err(&from))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_sections_and_deployment() {
+        let m = Metadata::parse(
+            "name: con\nseries: [kubernetes]\nrequires:\n  sse-endpoint:\n    interface: sse-endpoint\n\
+             provides:\n  web: http\npeers:\n  cluster: {interface: con-peer}\ndeployment:\n  type: stateful\n",
+        )
+        .unwrap();
+        assert_eq!(m.name, "con");
+        assert!(m.kubernetes);
+        assert_eq!(m.deployment, Some(DeploymentKind::Stateful));
+        assert_eq!(m.endpoint("web").unwrap().interface, "http");
+        assert_eq!(m.endpoint("sse-endpoint").unwrap().role, Role::Requires);
+        assert_eq!(m.endpoint("cluster").unwrap().role, Role::Peers);
+    }
+
+    #[test]
+    fn option_coercion() {
+        let o = ConfigOption {
+            kind: OptionType::Int,
+            default: None,
+            description: None,
+        };
+        assert_eq!(o.coerce("n", &Value::from("12")).unwrap(), Value::from(12));
+        assert!(o.coerce("n", &Value::from("x")).is_err());
+        let s = ConfigOption {
+            kind: OptionType::String,
+            ..o
+        };
+        assert_eq!(s.coerce("s", &Value::from(3)).unwrap(), Value::from("3"));
+    }
+
+    #[test]
+    fn handler_discovery_depends_on_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir(d.join("hooks")).unwrap();
+        fs::write(d.join("hooks/start"), "#!/bin/sh\n").unwrap();
+        fs::write(d.join("dispatch"), "#!/bin/sh\n").unwrap();
+        fs::set_permissions(d.join("dispatch"), fs::Permissions::from_mode(0o755)).unwrap();
+        let old = JujuVersion::new(2, 5, 0);
+        let new = JujuVersion::new(2, 8, 0);
+        assert_eq!(
+            find_handler(d, "start", old),
+            HookHandler::Hook(d.join("hooks/start"))
+        );
+        assert_eq!(find_handler(d, "stop", old), HookHandler::Missing);
+        assert_eq!(
+            find_handler(d, "stop", new),
+            HookHandler::Dispatch(d.join("dispatch"))
+        );
+    }
+}

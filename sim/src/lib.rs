@@ -1,0 +1,19 @@
+//! charm-reactive-sim: a simulated Juju controller.
+//!
+//! `jujusim` runs REAL charm executables, one child process per hook, with
+//! Juju's hook environment and Juju's hook tools on `PATH` (one multi-call
+//! executable, `jujusim-hook-tool`, behind symlinks), which talk to the
+//! controller over a Unix socket. The controller follows the uniter's hook
+//! ordering, leadership leases on virtual time and the Kubernetes podspec model
+//! (a stateless application gets a new unit for every changed pod spec).
+//!
+//! The model types in [`model`] are plain data so that an in-process harness
+//! can reuse them.
+
+pub mod charm;
+pub mod hookctx;
+pub mod model;
+pub mod protocol;
+pub mod timeline;
+pub mod tools;
+pub mod version;
