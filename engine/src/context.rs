@@ -160,8 +160,13 @@ impl<'a> Context<'a> {
 
     /// Logs through `juju-log` at the end of the hook (in order with the engine's
     /// own lines).
-    pub fn log(&mut self, level: Level, message: impl Into<String>) {
+    pub fn log(&self, level: Level, message: impl Into<String>) {
         self.session.log(level, message);
+    }
+
+    /// Logs a warning (see [`log`](Self::log)).
+    pub fn warn(&self, message: impl Into<String>) {
+        self.session.log(Level::Warning, message);
     }
 
 }

@@ -68,7 +68,7 @@ impl Session {
         for f in &flags {
             self.tracer.emit(format_args!("set flag {f}"));
         }
-        self.tracer.flush(&mut self.log);
+        self.tracer.flush(self.log.get_mut());
     }
 
     fn start_phase(&mut self, phase: Phase, queue: &[HandlerIdx]) {
@@ -97,7 +97,7 @@ impl Session {
         for id in ids {
             self.tracer.emit(format_args!("++   queue handler {id}"));
         }
-        self.tracer.flush(&mut self.log);
+        self.tracer.flush(self.log.get_mut());
     }
 
     /// charms.reactive's `_invoke`: runs the queue in order; after a handler that

@@ -30,7 +30,9 @@ mod dispatch;
 mod error;
 mod flags;
 mod handler;
+mod handler_result;
 mod hash;
+pub mod hook_env;
 pub mod inspect;
 pub mod log;
 pub mod pattern;
@@ -47,7 +49,30 @@ pub use context::{Context, Kv};
 pub use dispatch::MAX_ITERATIONS;
 pub use error::EngineError;
 pub use handler::{Action, Handler};
+pub use handler_result::IntoHandlerResult;
 pub use registry::Registry;
 pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
 pub use session::HookInfo;
 pub use trigger::{Trigger, TriggerOn};
+
+pub use charm_reactive_macros::{
+    action, collect_metrics, hook, meter_status_changed, not_unless, only_once, register_trigger, when,
+    when_all, when_any, when_file_changed, when_none, when_not, when_not_all,
+};
+
+/// What the macros' expansions refer to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use anyhow;
+    pub use inventory;
+
+    /// charms.reactive's `not_unless` check: warns when a function runs before
+    /// its flags are set.
+    pub fn not_unless(ctx: &crate::Context<'_>, id: &str, flags: &[&str]) {
+        let missing: Vec<&str> = flags.iter().copied().filter(|f| !ctx.is_flag_set(f)).collect();
+        if !missing.is_empty() {
+            let plural = if missing.len() > 1 { "s" } else { "" };
+            ctx.warn(format!("{id} called before flag{plural}: {}", missing.join(", ")));
+        }
+    }
+}

@@ -65,15 +65,16 @@ pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo) -> HookO
             return HookOutcome::failed(log, e);
         }
     };
-    session.log = log;
+    session.log = log.into();
     let result = run_session(&mut session, restricted);
     let Session {
         invoked,
         flags,
-        mut log,
+        log,
         mut tx,
         ..
     } = session;
+    let mut log = log.into_inner();
     let final_flags = flags.sorted();
     let result = result.and_then(|phase| {
         for (flag, value) in flags.diff() {

@@ -65,7 +65,8 @@ pub(crate) struct Session {
     triggers: TriggerTable,
     trigger_stack: Vec<TriggerOn>,
     pub(crate) tracer: Tracer,
-    pub(crate) log: Vec<LogRecord>,
+    /// Behind a RefCell so that `&Context` can warn (charms.reactive's `not_unless`).
+    pub(crate) log: std::cell::RefCell<Vec<LogRecord>>,
     /// An error raised by an infallible call (a cyclic trigger, a bad flag name),
     /// failing the hook when the handler returns.
     pub(crate) failure: Option<EngineError>,
@@ -99,15 +100,15 @@ impl Session {
             triggers,
             trigger_stack: Vec::new(),
             tracer: Tracer::new(n),
-            log: Vec::new(),
+            log: Default::default(),
             failure: None,
             invoked: Vec::new(),
             hook_matches: vec![None; n],
         })
     }
 
-    pub(crate) fn log(&mut self, level: Level, message: impl Into<String>) {
-        self.log.push(LogRecord {
+    pub(crate) fn log(&self, level: Level, message: impl Into<String>) {
+        self.log.borrow_mut().push(LogRecord {
             level,
             message: message.into(),
         });
@@ -358,6 +359,6 @@ impl Session {
         for id in dequeued {
             self.tracer.emit(format_args!("-- dequeue handler {id}"));
         }
-        self.tracer.flush(&mut self.log);
+        self.tracer.flush(self.log.get_mut());
     }
 }

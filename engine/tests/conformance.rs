@@ -1,0 +1,94 @@
+//! Every conformance fixture (tests/conformance: programs with the real
+//! charms.reactive 1.5.3's output) run through the engine, compared field by
+//! field. The text of `error` and of ERROR log lines may differ (Python prints a
+//! traceback); everything else must be identical.
+
+use std::path::{Path, PathBuf};
+
+use charm_reactive::replay::{Program, ReplayResult};
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance");
+    let mut out = Vec::new();
+    for group in std::fs::read_dir(&root).expect("tests/conformance exists") {
+        let group = group.unwrap().path();
+        if !group.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&group).unwrap() {
+            let f = f.unwrap().path();
+            if f.to_string_lossy().ends_with(".program.json") {
+                out.push(f);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The differences between the oracle's result and ours, one line each.
+fn differences(expected: &ReplayResult, got: &ReplayResult) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let mut field = |name: &str, same: bool, exp: &dyn std::fmt::Debug, got: &dyn std::fmt::Debug| {
+        if !same {
+            diffs.push(format!("  {name}:\n    expected {exp:?}\n    got      {got:?}"));
+        }
+    };
+    field("invoked", expected.invoked == got.invoked, &expected.invoked, &got.invoked);
+    field("final_flags", expected.final_flags == got.final_flags, &expected.final_flags, &got.final_flags);
+    field("tracer", expected.tracer == got.tracer, &expected.tracer, &got.tracer);
+    field(
+        "error (null or not)",
+        expected.error.is_none() == got.error.is_none(),
+        &expected.error,
+        &got.error,
+    );
+    field("committed", expected.committed == got.committed, &expected.committed, &got.committed);
+    field(
+        "persisted_flags",
+        expected.persisted_flags == got.persisted_flags,
+        &expected.persisted_flags,
+        &got.persisted_flags,
+    );
+    field(
+        "hook_tool_calls",
+        expected.hook_tool_calls == got.hook_tool_calls,
+        &expected.hook_tool_calls,
+        &got.hook_tool_calls,
+    );
+    let same_log = expected.log.len() == got.log.len()
+        && expected
+            .log
+            .iter()
+            .zip(&got.log)
+            .all(|(e, g)| e == g || (e.0 == "ERROR" && g.0 == "ERROR"));
+    field("log", same_log, &expected.log, &got.log);
+    diffs
+}
+
+#[test]
+fn every_fixture_matches_charms_reactive() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 310, "expected the full corpus, found {} programs", fixtures.len());
+    let mut failures = Vec::new();
+    for program_path in &fixtures {
+        let expected_path = PathBuf::from(program_path.to_string_lossy().replace(".program.json", ".expected.json"));
+        let program = Program::from_json(&std::fs::read_to_string(program_path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", program_path.display()));
+        let expected: ReplayResult =
+            serde_json::from_str(&std::fs::read_to_string(&expected_path).unwrap()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let got = program.run(dir.path()).unwrap();
+        let diffs = differences(&expected, &got);
+        if !diffs.is_empty() {
+            failures.push(format!("{}:\n{}", program_path.display(), diffs.join("\n")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ from charms.reactive:\n{}",
+        failures.len(),
+        fixtures.len(),
+        failures.join("\n")
+    );
+}
