@@ -178,8 +178,10 @@ manifest_jobs() {
 }
 
 # --- statistics and sanity -------------------------------------------------------
-stats() {
-    "$PY" - "$corpus" <<'EOF'
+stats() { # any python3 will do: the snippet uses the standard library only
+    local py="$PY"
+    [[ -x $py ]] || py=python3
+    "$py" - "$corpus" <<'EOF'
 import collections, glob, json, os, sys
 root = sys.argv[1]
 KEYS = ['invoked', 'final_flags', 'tracer', 'error', 'committed', 'persisted_flags', 'log',
@@ -249,7 +251,7 @@ refresh_readme() {
     local readme="$corpus/README.md" block
     [[ -f $readme ]] && grep -q '<!-- stats:begin -->' "$readme" || return 0
     block="$(stats)" || { echo "$block"; die "sanity check failed"; }
-    STATS="$block" "$PY" - "$readme" <<'EOF'
+    STATS="$block" python3 - "$readme" <<'EOF'
 import os, re, sys
 path = sys.argv[1]
 text = open(path).read()
@@ -276,7 +278,7 @@ case "${1:-}" in
     --extend) mode=extend; extend="${2:-}"; [[ $extend =~ ^[0-9]+$ ]] || die "--extend needs a count" ;;
     --check) mode=check ;;
     --stats) mode=stats ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
 esac
 
@@ -296,8 +298,9 @@ case $mode in
         first=$(( $(highest_seed) + 1 ))
         new="$(seed_jobs "$first" $((first + extend - 1)))"
         [[ -n $new ]] || exit 0
+        old="$(manifest_jobs)"        # read before write_manifest truncates the file
         echo "$new" | generate
-        { manifest_jobs; echo "$new"; } | write_manifest
+        printf '%s\n%s\n' "$old" "$new" | write_manifest
         refresh_readme ;;
     check)
         ensure_venv
@@ -309,7 +312,8 @@ case $mode in
                    done)"
         [[ -n $bad ]] && echo "$bad"
         [[ -n $orphans ]] && echo "$orphans"
-        echo "$ok fixtures match the oracle, $(grep -c . <<<"$bad$orphans" || true) differ"
+        echo "$ok fixtures match the oracle, $(grep -c . <<<"$bad" || true) differ," \
+             "$(grep -c . <<<"$orphans" || true) not in the manifest"
         [[ -z $bad && -z $orphans ]] || exit 1
         stats > /dev/null || { echo "sanity check failed: run --stats"; exit 1; } ;;
 esac
