@@ -135,6 +135,25 @@ impl Session {
             .collect()
     }
 
+    /// Runs a layer's start or exit step; its error, or a deferred failure,
+    /// fails the hook.
+    pub(crate) fn run_layer_step(
+        &mut self,
+        layer: &str,
+        step: &'static str,
+        f: impl FnOnce(&mut Context<'_>) -> anyhow::Result<()>,
+    ) -> Result<(), EngineError> {
+        let result = f(&mut Context::new(self));
+        if let Some(failure) = self.failure.take() {
+            return Err(failure);
+        }
+        result.map_err(|source| EngineError::Layer {
+            layer: layer.to_owned(),
+            step,
+            source,
+        })
+    }
+
     fn run_handler(&mut self, h: HandlerIdx) -> Result<(), EngineError> {
         let registry = Arc::clone(&self.registry);
         let handler = &registry.handlers()[h];

@@ -13,6 +13,17 @@ pub enum EngineError {
         #[source]
         source: anyhow::Error,
     },
+    /// A layer's start or exit step failed; the hook commits nothing.
+    #[error("layer {layer} failed in {step}: {source:#}")]
+    Layer {
+        /// The layer's name.
+        layer: String,
+        /// `at_start` or `at_exit`.
+        step: &'static str,
+        /// Its error.
+        #[source]
+        source: anyhow::Error,
+    },
     /// The unit store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

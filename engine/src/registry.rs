@@ -6,7 +6,10 @@
 //! declaration order within a file, deterministic across machines.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
 
+use crate::layer::{Layer, LayerRegistration};
 use crate::{Condition, Context, Handler, Trigger};
 
 /// A handler submitted by the attribute macros. Not written by hand: use
@@ -45,12 +48,13 @@ inventory::collect!(TriggerRegistration);
 pub(crate) type HandlerIdx = usize;
 
 /// Every handler and trigger of a charm, indexed for dispatch.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Registry {
     handlers: Vec<Handler>,
     /// Each handler's watched flags (FlagWatch's `_flags`), by index.
     watched: Vec<Vec<String>>,
     triggers: Vec<Trigger>,
+    layers: Vec<Arc<dyn Layer>>,
     /// For each flag, the handlers that watch it, in registration order.
     watchers: HashMap<String, Vec<HandlerIdx>>,
     /// Handlers that watch no flag: FlagWatch re-tests them every iteration.
@@ -60,10 +64,11 @@ pub struct Registry {
 }
 
 /// Builds a [`Registry`] in an explicit order.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct RegistryBuilder {
     handlers: Vec<Handler>,
     triggers: Vec<Trigger>,
+    layers: Vec<Arc<dyn Layer>>,
 }
 
 impl RegistryBuilder {
@@ -81,11 +86,25 @@ impl RegistryBuilder {
         self
     }
 
+    /// Adds a layer.
+    pub fn layer<L: Layer>(self, layer: L) -> Self {
+        self.layer_arc(Arc::new(layer))
+    }
+
+    /// Adds a shared layer.
+    pub fn layer_arc(mut self, layer: Arc<dyn Layer>) -> Self {
+        self.layers.push(layer);
+        self
+    }
+
     /// Builds the registry. Two handlers with the same id are an error, as in the
     /// oracle (charms.reactive would silently merge them into one).
     pub fn build(self) -> Result<Registry, crate::EngineError> {
+        let mut layers = self.layers;
+        layers.sort_by(|a, b| (a.order(), a.name()).cmp(&(b.order(), b.name())));
         let mut registry = Registry {
             triggers: self.triggers,
+            layers,
             ..Registry::default()
         };
         let mut seen = std::collections::HashSet::new();
@@ -140,12 +159,20 @@ impl Registry {
         for t in trigs {
             builder = builder.trigger((t.build)());
         }
+        for l in inventory::iter::<LayerRegistration> {
+            builder = builder.layer_arc((l.build)());
+        }
         builder.build()
     }
 
     /// The handlers, in registration (dispatch) order.
     pub fn handlers(&self) -> &[Handler] {
         &self.handlers
+    }
+
+    /// The layers, in the order they run.
+    pub fn layers(&self) -> &[Arc<dyn Layer>] {
+        &self.layers
     }
 
     /// The triggers, in registration order.
@@ -167,5 +194,25 @@ impl Registry {
 
     pub(crate) fn volatile(&self) -> &[HandlerIdx] {
         &self.volatile
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("handlers", &self.handlers.len())
+            .field("triggers", &self.triggers.len())
+            .field("layers", &self.layers.iter().map(|l| l.name()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl fmt::Debug for RegistryBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistryBuilder")
+            .field("handlers", &self.handlers.len())
+            .field("triggers", &self.triggers.len())
+            .field("layers", &self.layers.len())
+            .finish()
     }
 }

@@ -117,9 +117,16 @@ fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineE
     if let Some(e) = session.failure.take() {
         return Err(e);
     }
+    let layers = session.registry.layers().to_vec();
+    for layer in &layers {
+        session.run_layer_step(layer.name(), "at_start", |ctx| layer.at_start(ctx))?;
+    }
     session.dispatch(false)?;
     // atexit: charms.reactive puts the NullTracer back.
     session.tracer.enable(false);
+    for layer in layers.iter().rev() {
+        session.run_layer_step(layer.name(), "at_exit", |ctx| layer.at_exit(ctx))?;
+    }
     Ok(Phase::Other)
 }
 

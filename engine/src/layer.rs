@@ -1,0 +1,77 @@
+//! Layers: reusable parts of a charm (config flags, leadership flags, status,
+//! endpoints) that act at the start and the end of every hook, as
+//! charms.reactive layers do with `hookenv.atstart` / `hookenv.atexit`.
+
+use std::sync::Arc;
+
+use crate::Context;
+
+/// A layer's start-of-hook and end-of-hook steps.
+///
+/// `at_start` runs after the engine's automatic flags and before dispatch, with
+/// the tracer on (its flag changes are traced, like charms.reactive's atstart
+/// callbacks). `at_exit` runs after a successful dispatch and before the commit,
+/// with the tracer off. Neither runs in restricted hooks. An error from either
+/// fails the hook, which then commits nothing.
+///
+/// ```
+/// use charm_reactive::{Context, Layer};
+/// struct Hello;
+/// impl Layer for Hello {
+///     fn name(&self) -> &'static str { "hello" }
+///     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+///         ctx.set_flag("hello.started");
+///         Ok(())
+///     }
+/// }
+/// let registry = charm_reactive::Registry::builder().layer(Hello).build()?;
+/// # Ok::<(), charm_reactive::EngineError>(())
+/// ```
+pub trait Layer: Send + Sync + 'static {
+    /// The layer's name, for logs and errors.
+    fn name(&self) -> &'static str;
+
+    /// Where the layer runs among layers: lower first; ties by name. The layers
+    /// of this workspace use 0 (basic), 10 (leadership), 20 (endpoints), 90 (status).
+    fn order(&self) -> i32 {
+        50
+    }
+
+    /// Runs before dispatch.
+    fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// Runs after a successful dispatch, before commit.
+    fn at_exit(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+        let _ = ctx;
+        Ok(())
+    }
+}
+
+/// A layer submitted with [`crate::register_layer!`].
+#[doc(hidden)]
+pub struct LayerRegistration {
+    /// Builds the layer.
+    pub build: fn() -> Arc<dyn Layer>,
+}
+
+inventory::collect!(LayerRegistration);
+
+/// Registers a layer for [`crate::Registry::from_inventory`]: every charm binary
+/// that links the layer's crate and calls this gets it.
+///
+/// ```ignore
+/// charm_reactive::register_layer!(BasicLayer::default());
+/// ```
+#[macro_export]
+macro_rules! register_layer {
+    ($layer:expr) => {
+        $crate::__private::inventory::submit! {
+            $crate::layer::LayerRegistration {
+                build: || ::std::sync::Arc::new($layer),
+            }
+        }
+    };
+}
