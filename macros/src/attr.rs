@@ -5,7 +5,6 @@ use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Expr, Lit, LitStr, Meta, Token};
 
 use crate::flags;
@@ -69,7 +68,7 @@ impl Kind {
 }
 
 /// One reactive attribute with its checked arguments.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ReactiveAttr {
     /// What it does.
     pub kind: Kind,
@@ -77,8 +76,11 @@ pub struct ReactiveAttr {
     pub name: String,
     /// The string arguments, in order, already checked for this kind.
     pub args: Vec<String>,
-    /// The whole attribute, for errors about it as a whole.
-    pub span: Span,
+    /// The path of an attribute found on the item (`None` for the outermost,
+    /// whose path rustc resolved itself).
+    pub path: Option<syn::Path>,
+    /// Tokens spanning the whole attribute, for errors about it as a whole.
+    origin: TokenStream,
 }
 
 impl ReactiveAttr {
@@ -88,7 +90,13 @@ impl ReactiveAttr {
         let kind = Kind::from_name(name).ok_or_else(|| {
             syn::Error::new(span, format!("`{name}` is not a reactive attribute"))
         })?;
-        parse(kind, name, args, span)
+        let origin = proc_macro2::Ident::new("attribute", span).into_token_stream();
+        parse(kind, name, args, None, origin)
+    }
+
+    /// An error about the attribute as a whole, underlining all of it.
+    pub fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+        syn::Error::new_spanned(&self.origin, message)
     }
 
     /// A reactive attribute left on the item by the outermost one, or `None` for
@@ -112,14 +120,29 @@ impl ReactiveAttr {
                 ))
             }
         };
-        // The span of the whole `#[...]`, so errors underline the attribute.
-        let span = attr.to_token_stream().span();
-        parse(kind, &name, args, span).map(Some)
+        let origin = attr.to_token_stream();
+        parse(kind, &name, args, Some(attr.path().clone()), origin).map(Some)
+    }
+}
+
+impl std::fmt::Debug for ReactiveAttr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReactiveAttr")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("args", &self.args)
+            .finish_non_exhaustive()
     }
 }
 
 /// Parses and checks the arguments of one attribute of `kind`.
-fn parse(kind: Kind, name: &str, args: TokenStream, span: Span) -> syn::Result<ReactiveAttr> {
+fn parse(
+    kind: Kind,
+    name: &str,
+    args: TokenStream,
+    path: Option<syn::Path>,
+    origin: TokenStream,
+) -> syn::Result<ReactiveAttr> {
     let args = match kind {
         Kind::OnlyOnce | Kind::CollectMetrics | Kind::MeterStatusChanged => {
             if !args.is_empty() {
@@ -132,14 +155,15 @@ fn parse(kind: Kind, name: &str, args: TokenStream, span: Span) -> syn::Result<R
         }
         _ => {
             let lits = string_args(args)?;
-            check_args(kind, name, &lits, span)?
+            check_args(kind, name, &lits, &origin)?
         }
     };
     Ok(ReactiveAttr {
         kind,
         name: name.to_owned(),
         args,
-        span,
+        path,
+        origin,
     })
 }
 
@@ -161,7 +185,12 @@ fn string_args(args: TokenStream) -> syn::Result<Vec<LitStr>> {
 }
 
 /// Checks the number and the content of the arguments for `kind`.
-fn check_args(kind: Kind, name: &str, lits: &[LitStr], span: Span) -> syn::Result<Vec<String>> {
+fn check_args(
+    kind: Kind,
+    name: &str,
+    lits: &[LitStr],
+    origin: &TokenStream,
+) -> syn::Result<Vec<String>> {
     if lits.is_empty() {
         let what = match kind {
             Kind::Hook => "a hook pattern, e.g. #[hook(\"{install,upgrade-charm}\")]",
@@ -169,8 +198,8 @@ fn check_args(kind: Kind, name: &str, lits: &[LitStr], span: Span) -> syn::Resul
             Kind::Action => "the action's name, e.g. #[action(\"backup\")]",
             _ => "a flag, e.g. #[when(\"db.available\")]",
         };
-        return Err(syn::Error::new(
-            span,
+        return Err(syn::Error::new_spanned(
+            origin,
             format!("#[{name}] needs at least {what}"),
         ));
     }
@@ -186,7 +215,8 @@ fn check_args(kind: Kind, name: &str, lits: &[LitStr], span: Span) -> syn::Resul
             // charms.reactive formats when* flags with `endpoint_name` only.
             k if k.is_when() => flags::check_flag(lit, true),
             Kind::NotUnless => flags::check_flag(lit, false),
-            _ => flags::check_non_empty(lit, "name"),
+            Kind::WhenFileChanged => flags::check_non_empty(lit, "file name"),
+            _ => flags::check_non_empty(lit, "action name"),
         })
         .collect()
 }
@@ -241,8 +271,8 @@ mod tests {
     #[test]
     fn empty_strings_are_refused() {
         assert!(err(outer("when", quote!("a", ""))).contains("empty"));
-        assert!(err(outer("when_file_changed", quote!(""))).contains("empty"));
-        assert!(err(outer("action", quote!(""))).contains("empty"));
+        assert!(err(outer("when_file_changed", quote!(""))).contains("empty file name"));
+        assert!(err(outer("action", quote!(""))).contains("empty action name"));
     }
 
     #[test]
@@ -275,9 +305,16 @@ mod tests {
         let bare: syn::Attribute = syn::parse_quote!(#[only_once]);
         let other: syn::Attribute = syn::parse_quote!(#[allow(dead_code)]);
         let p = ReactiveAttr::from_attribute(&plain).unwrap().unwrap();
+        assert_eq!(
+            p.path.as_ref().unwrap().to_token_stream().to_string(),
+            "when_not"
+        );
         assert_eq!((p.kind, p.args), (Kind::WhenNone, vec!["a".to_owned()]));
         let q = ReactiveAttr::from_attribute(&qualified).unwrap().unwrap();
         assert_eq!((q.kind, q.name.as_str()), (Kind::WhenAny, "when_any"));
+        let path = q.path.as_ref().unwrap().to_token_stream().to_string();
+        assert_eq!(path, "charm_reactive :: when_any");
+        assert!(outer("when", quote!("a")).unwrap().path.is_none());
         let b = ReactiveAttr::from_attribute(&bare).unwrap().unwrap();
         assert_eq!(b.kind, Kind::OnlyOnce);
         assert!(ReactiveAttr::from_attribute(&other).unwrap().is_none());

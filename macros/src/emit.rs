@@ -3,10 +3,10 @@
 //! through the engine's re-exported `inventory`.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::handler::{Cond, Model};
+use crate::handler::{self, Cond, Model};
 use crate::location::Location;
 
 /// The tokens for `model`, declared at `loc`.
@@ -17,7 +17,9 @@ pub fn emit(model: Model, loc: &Location) -> TokenStream {
         conditions,
         guards,
         context,
+        consumed,
     } = model;
+    let uses = handler::uses(&consumed);
     // charms.reactive's id: file relative to the crate, first attribute's line, name.
     let id = format!("{}:{}:{}", loc.file, loc.line, name);
     if let Some(ctx) = context {
@@ -28,8 +30,14 @@ pub fn emit(model: Model, loc: &Location) -> TokenStream {
         });
         item.block.stmts.splice(0..0, checks);
     }
+    if conditions.is_empty() && consumed.is_empty() {
+        return quote!(#item);
+    }
     if conditions.is_empty() {
-        return item.into_token_stream();
+        return quote! {
+            #item
+            const _: () = { #uses };
+        };
     }
     let fn_name = &item.sig.ident;
     // A return type that is neither `()` nor a Result fails here, so the error
@@ -47,6 +55,7 @@ pub fn emit(model: Model, loc: &Location) -> TokenStream {
         #item
 
         const _: () = {
+            #uses
             fn __charm_reactive_run(
                 ctx: &mut ::charm_reactive::Context<'_>,
             ) -> ::charm_reactive::__private::anyhow::Result<()> {
@@ -113,6 +122,7 @@ mod tests {
     use crate::attr::ReactiveAttr;
     use crate::handler::analyse;
     use proc_macro2::Span;
+    use quote::ToTokens;
 
     fn expand(name: &str, args: TokenStream, item: TokenStream) -> syn::File {
         let outer = ReactiveAttr::from_macro(name, args, Span::call_site()).unwrap();

@@ -8,6 +8,7 @@
 //! innermost first, which is the order charms.reactive tests predicates in.
 
 use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
 use syn::{FnArg, Ident, Item, ItemFn, Pat, Signature, Type};
 
 use crate::attr::{Kind, ReactiveAttr};
@@ -51,6 +52,9 @@ pub struct Model {
     /// The `&Context` / `&mut Context` parameter the guards read flags through;
     /// set whenever `guards` is not empty.
     pub context: Option<Ident>,
+    /// The paths of the inner attributes this expansion consumed; rustc never
+    /// resolves them, so the expansion mentions them to keep their imports used.
+    pub consumed: Vec<syn::Path>,
 }
 
 /// Builds the model of `item` decorated by `outer` and whatever reactive
@@ -92,8 +96,7 @@ pub fn analyse(outer: ReactiveAttr, item: TokenStream) -> syn::Result<Model> {
     if let Some(first_guard) = stack.iter().find(|a| a.kind == Kind::NotUnless) {
         match context_param(&item.sig) {
             Ok(Some(ident)) => context = Some(ident),
-            Ok(None) => errors.push(syn::Error::new(
-                first_guard.span,
+            Ok(None) => errors.push(first_guard.error(
                 "#[not_unless] needs a parameter of type `&Context` or `&mut Context` \
                  to read the flags through",
             )),
@@ -102,13 +105,47 @@ pub fn analyse(outer: ReactiveAttr, item: TokenStream) -> syn::Result<Model> {
     }
     errors.finish()?;
     let name = syn::ext::IdentExt::unraw(&item.sig.ident).to_string();
+    let consumed = stack.into_iter().filter_map(|a| a.path).collect();
     Ok(Model {
         item,
         name,
         conditions,
         guards,
         context,
+        consumed,
     })
+}
+
+/// `item` with the reactive attributes removed when it is a function, else as
+/// it is: what is left of a handler whose attributes are in error. The removed
+/// attributes' paths are mentioned as [`uses`] does.
+pub fn without_reactive_attributes(item: TokenStream) -> TokenStream {
+    let Ok(mut f) = syn::parse2::<ItemFn>(item.clone()) else {
+        return item;
+    };
+    let (reactive, kept): (Vec<_>, Vec<_>) =
+        std::mem::take(&mut f.attrs).into_iter().partition(|a| {
+            let last = a.path().segments.last();
+            last.is_some_and(|s| Kind::from_name(&s.ident.to_string()).is_some())
+        });
+    f.attrs = kept;
+    let paths: Vec<syn::Path> = reactive.iter().map(|a| a.path().clone()).collect();
+    if paths.is_empty() {
+        return f.into_token_stream();
+    }
+    let uses = uses(&paths);
+    quote!(#f const _: () = { #uses };)
+}
+
+/// `use <path> as _;` for each consumed attribute path: without it the
+/// imports of attributes that only appear inside a stack are reported unused.
+pub fn uses(paths: &[syn::Path]) -> TokenStream {
+    quote! {
+        #(
+            #[allow(unused_imports)]
+            use #paths as _;
+        )*
+    }
 }
 
 /// The condition an attribute adds; `not_unless` adds none.
@@ -150,7 +187,7 @@ fn check_combination(stack: &[ReactiveAttr]) -> Errors {
             _ => None,
         };
         if let Some(msg) = conflict {
-            errors.push(syn::Error::new(attr.span, msg));
+            errors.push(attr.error(msg));
         }
         match attr.kind {
             Kind::OnlyOnce => seen_only_once = true,
@@ -296,7 +333,6 @@ impl Errors {
 mod tests {
     use super::*;
     use proc_macro2::Span;
-    use quote::quote;
 
     fn outer(name: &str, args: TokenStream) -> ReactiveAttr {
         ReactiveAttr::from_macro(name, args, Span::call_site()).unwrap()
@@ -643,6 +679,34 @@ mod tests {
         ] {
             assert_eq!(model("when", quote!("a"), item).conditions.len(), 1);
         }
+    }
+
+    #[test]
+    fn a_function_in_error_keeps_only_its_other_attributes() {
+        let kept = without_reactive_attributes(quote! {
+            #[inline]
+            #[charm_reactive::when("a")]
+            #[only_once]
+            fn h(ctx: &mut Context) {}
+        });
+        let expected = quote! {
+            #[inline]
+            fn h(ctx: &mut Context) {}
+            const _: () = {
+                #[allow(unused_imports)]
+                use charm_reactive::when as _;
+                #[allow(unused_imports)]
+                use only_once as _;
+            };
+        };
+        assert_eq!(kept.to_string(), expected.to_string());
+        let not_fn = quote!(
+            struct S;
+        );
+        assert_eq!(
+            without_reactive_attributes(not_fn.clone()).to_string(),
+            not_fn.to_string()
+        );
     }
 
     #[test]

@@ -41,12 +41,19 @@ use crate::attr::ReactiveAttr;
 use crate::location::Location;
 
 /// Expands the outermost reactive attribute `name` of a stack.
+/// On error the function is kept (without its reactive attributes) next to the
+/// errors, so that its callers do not add errors of their own.
 fn expand_attribute(name: &str, args: TokenStream, item: TokenStream) -> TokenStream {
     let span = proc_macro2::Span::call_site();
+    let item = proc_macro2::TokenStream::from(item);
     ReactiveAttr::from_macro(name, args.into(), span)
-        .and_then(|outer| handler::analyse(outer, item.into()))
+        .and_then(|outer| handler::analyse(outer, item.clone()))
         .map(|model| emit::emit(model, &Location::of_call_site()))
-        .unwrap_or_else(syn::Error::into_compile_error)
+        .unwrap_or_else(|e| {
+            let mut out = e.into_compile_error();
+            out.extend(handler::without_reactive_attributes(item));
+            out
+        })
         .into()
 }
 

@@ -1,0 +1,6 @@
+use charm_reactive::when;
+
+#[when("a")]
+struct Handler;
+
+fn main() {}
