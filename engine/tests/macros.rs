@@ -112,6 +112,17 @@ fn sets_trigger_flag(ctx: &mut Context<'_>) {
     ctx.set_flag("trig.a");
 }
 
+/// Handlers in a module, with that module's own imports.
+mod nested {
+    use charm_reactive::{when, when_not, Context};
+
+    #[when("nested.go")]
+    #[when_not("nested.done")]
+    pub fn nested_handler(ctx: &mut Context<'_>) {
+        ctx.set_flag("nested.done");
+    }
+}
+
 // ----------------------------------------------------------------- helpers --
 
 /// The one registration of the function called `name`.
@@ -245,6 +256,32 @@ fn file_line_and_name_locate_the_outermost_attribute() {
         let r = registration(name);
         assert_eq!((r.file, r.line, r.name), (FILE, line, name));
     }
+}
+
+#[test]
+fn handlers_in_modules_and_functions_register() {
+    assert_eq!(
+        (registration("nested_handler").conditions)(),
+        [
+            Condition::WhenNone(flags(&["nested.done"])),
+            Condition::WhenAll(flags(&["nested.go"]))
+        ]
+    );
+
+    const LOCAL_LINE: u32 = line!() + 1;
+    #[when("local.go")]
+    #[only_once]
+    fn local(_ctx: &mut Context<'_>) {}
+
+    let r = registration("local");
+    assert_eq!((r.file, r.line), (FILE, LOCAL_LINE));
+    assert_eq!(
+        (r.conditions)(),
+        [
+            Condition::OnlyOnce,
+            Condition::WhenAll(flags(&["local.go"]))
+        ]
+    );
 }
 
 #[test]

@@ -166,54 +166,86 @@ fn condition(attr: &ReactiveAttr) -> Option<Cond> {
     })
 }
 
-/// Refuses stacks that could never run or make no sense: `hook` with a `when*`
-/// (contradictory dispatch phases: charms.reactive silently never runs such a
-/// handler), `action` with `hook`, and `only_once` twice. The error goes on the
-/// lower (inner) of the two attributes.
+/// Where a phase-gated attribute holds: charms.reactive's (and the engine's)
+/// conditions each hold in one dispatch phase only, the restricted ones in one
+/// restricted hook only, `action` in one action only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Gate {
+    /// `when*`: the main ("other") phase.
+    Main,
+    /// `hook`: the hooks phase.
+    Hooks,
+    /// `collect_metrics` / `meter_status_changed`: that restricted hook.
+    Restricted(&'static str),
+    /// `action("name")`: that action.
+    Action(String),
+}
+
+impl Gate {
+    fn of(attr: &ReactiveAttr) -> Option<Gate> {
+        Some(match attr.kind {
+            k if k.is_when() => Gate::Main,
+            Kind::Hook => Gate::Hooks,
+            Kind::CollectMetrics => Gate::Restricted("collect-metrics"),
+            Kind::MeterStatusChanged => Gate::Restricted("meter-status-changed"),
+            Kind::Action => Gate::Action(attr.args.first()?.clone()),
+            _ => return None,
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Gate::Main => "in the main phase".into(),
+            Gate::Hooks => "in the hooks phase".into(),
+            Gate::Restricted(hook) => format!("in the restricted hook {hook}"),
+            Gate::Action(name) => format!("when the action {name:?} runs"),
+        }
+    }
+}
+
+/// Refuses stacks that could never run: conditions that hold in different
+/// phases (`hook` with `when*`: charms.reactive registers such a handler and
+/// silently never runs it; `action` with `hook`; ...), and `only_once` twice.
+/// The error goes on the lower (inner) of the two attributes.
 fn check_combination(stack: &[ReactiveAttr]) -> Errors {
     let mut errors = Errors::default();
-    let mut first_hook: Option<&ReactiveAttr> = None;
-    let mut first_when: Option<&ReactiveAttr> = None;
-    let mut first_action: Option<&ReactiveAttr> = None;
+    let mut first_gate: Option<(&ReactiveAttr, Gate)> = None;
     let mut seen_only_once = false;
     for attr in stack {
-        let conflict = match attr.kind {
-            Kind::OnlyOnce if seen_only_once => Some("#[only_once] is given twice".to_owned()),
-            Kind::Hook => first_when
-                .or(first_action)
-                .map(|other| conflict(attr, other)),
-            k if k.is_when() => first_hook.map(|hook| conflict(attr, hook)),
-            Kind::Action => first_hook.map(|hook| conflict(attr, hook)),
-            _ => None,
-        };
-        if let Some(msg) = conflict {
-            errors.push(attr.error(msg));
+        if attr.kind == Kind::OnlyOnce {
+            if seen_only_once {
+                errors.push(attr.error("#[only_once] is given twice"));
+            }
+            seen_only_once = true;
         }
-        match attr.kind {
-            Kind::OnlyOnce => seen_only_once = true,
-            Kind::Hook => first_hook = first_hook.or(Some(attr)),
-            Kind::Action => first_action = first_action.or(Some(attr)),
-            k if k.is_when() => first_when = first_when.or(Some(attr)),
-            _ => {}
+        let Some(gate) = Gate::of(attr) else { continue };
+        match &first_gate {
+            None => first_gate = Some((attr, gate)),
+            Some((first, first_gate)) if *first_gate != gate => {
+                errors.push(attr.error(conflict((first, first_gate), (attr, &gate))))
+            }
+            Some(_) => {}
         }
     }
     errors
 }
 
-/// The message for two attributes that cannot be combined.
-fn conflict(a: &ReactiveAttr, b: &ReactiveAttr) -> String {
-    let (hook, other) = if a.kind == Kind::Hook { (a, b) } else { (b, a) };
-    if other.kind == Kind::Action {
-        return format!(
-            "#[{}] cannot be combined with #[{}]: an action invocation is not a hook",
-            other.name, hook.name
-        );
+/// The message for two attributes whose conditions never hold together.
+fn conflict(outer: (&ReactiveAttr, &Gate), inner: (&ReactiveAttr, &Gate)) -> String {
+    let mut msg = format!(
+        "#[{}] cannot be combined with #[{}]: #[{}] holds only {}, #[{}] only {}, \
+         so the handler would never run",
+        inner.0.name,
+        outer.0.name,
+        inner.0.name,
+        inner.1.describe(),
+        outer.0.name,
+        outer.1.describe(),
+    );
+    if ![inner.0, outer.0].iter().any(|a| a.kind == Kind::Action) {
+        msg.push_str(" (charms.reactive registers it and silently never runs it)");
     }
-    format!(
-        "#[{}] cannot be combined with #[{}]: they hold in different dispatch phases, \
-         so the handler would never run (charms.reactive silently never runs it)",
-        hook.name, other.name
-    )
+    msg
 }
 
 /// A handler is a plain, synchronous, non-generic free function taking exactly
@@ -404,16 +436,12 @@ mod tests {
                 #[when_none("o")]
                 #[when_all("w")]
                 #[not_unless("g")]
-                #[collect_metrics]
-                #[meter_status_changed]
                 fn h(ctx: &mut charm_reactive::Context) -> anyhow::Result<()> { Ok(()) }
             },
         );
         assert_eq!(
             m.conditions,
             [
-                Cond::MeterStatusChanged,
-                Cond::CollectMetrics,
                 Cond::WhenAll(s(&["w"])),
                 Cond::WhenNone(s(&["o"])),
                 Cond::WhenNotAll(s(&["p", "q"])),
@@ -526,7 +554,15 @@ mod tests {
                 fn h(c: &mut Context) {}
             ),
         );
-        assert!(e.contains("#[hook] cannot be combined with #[when]"), "{e}");
+        assert!(e.contains("#[when] cannot be combined with #[hook]"), "{e}");
+        assert!(
+            e.contains("#[when] holds only in the main phase, #[hook] only in the hooks phase"),
+            "{e}"
+        );
+        assert!(
+            e.contains("charms.reactive registers it and silently never runs it"),
+            "{e}"
+        );
         let e = error(
             "when_not",
             quote!("a"),
@@ -539,7 +575,6 @@ mod tests {
             e.contains("#[hook] cannot be combined with #[when_not]"),
             "{e}"
         );
-        assert!(e.contains("different dispatch phases"), "{e}");
     }
 
     #[test]
@@ -553,8 +588,16 @@ mod tests {
             ),
         );
         assert!(
-            e.contains("#[action] cannot be combined with #[hook]"),
+            e.contains("#[hook] cannot be combined with #[action]"),
             "{e}"
+        );
+        assert!(
+            e.contains("#[action] only when the action \"a\" runs"),
+            "{e}"
+        );
+        assert!(
+            !e.contains("charms.reactive"),
+            "charms.reactive has no #[action]: {e}"
         );
         let e = error(
             "hook",
@@ -568,6 +611,71 @@ mod tests {
             e.contains("#[action] cannot be combined with #[hook]"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn other_contradictory_gates_are_refused() {
+        let item = |attr: TokenStream| quote!(#attr fn h(c: &mut Context) {});
+        let e = error("when", quote!("a"), item(quote!(#[collect_metrics])));
+        assert!(
+            e.contains("only in the restricted hook collect-metrics"),
+            "{e}"
+        );
+        let e = error(
+            "collect_metrics",
+            quote!(),
+            item(quote!(#[meter_status_changed])),
+        );
+        assert!(e.contains("only in the restricted hook meter-status-changed, #[collect_metrics] only in the restricted hook collect-metrics"), "{e}");
+        let e = error("action", quote!("a"), item(quote!(#[action("b")])));
+        assert!(e.contains("when the action \"b\" runs"), "{e}");
+        let e = error("action", quote!("a"), item(quote!(#[when_any("x")])));
+        assert!(
+            e.contains("#[when_any] cannot be combined with #[action]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn compatible_gates_stack() {
+        let m = model(
+            "when",
+            quote!("a"),
+            quote!(
+                #[when_not("b")]
+                #[only_once]
+                fn h(c: &mut Context) {}
+            ),
+        );
+        assert_eq!(m.conditions.len(), 3);
+        let m = model(
+            "hook",
+            quote!("install"),
+            quote!(
+                #[hook("{install,start}")]
+                fn h(c: &mut Context) {}
+            ),
+        );
+        assert_eq!(m.conditions.len(), 2);
+        let m = model(
+            "action",
+            quote!("a"),
+            quote!(
+                #[action("a")]
+                #[when_file_changed("f")]
+                fn h(c: &mut Context) {}
+            ),
+        );
+        assert_eq!(m.conditions.len(), 3);
+        let m = model(
+            "collect_metrics",
+            quote!(),
+            quote!(
+                #[collect_metrics]
+                fn h(c: &mut Context) {}
+            ),
+        );
+        assert_eq!(m.conditions, [Cond::CollectMetrics, Cond::CollectMetrics]);
     }
 
     #[test]

@@ -23,10 +23,17 @@
 //! under that name.
 //!
 //! Refused at compile time: non-string or empty arguments, `{...}` in a flag other
-//! than `{endpoint_name}`, `#[hook]` with any `#[when*]` (they need different
-//! dispatch phases; charms.reactive silently never runs such a handler),
-//! `#[action]` with `#[hook]`, `#[only_once]` twice, and handlers that are async,
-//! generic, methods, or do not take exactly one `&mut Context`.
+//! than `{endpoint_name}`, malformed hook patterns, conditions that never hold
+//! together (`#[hook]` with any `#[when*]`: charms.reactive registers such a
+//! handler and silently never runs it; `#[action]` with `#[hook]` or `#[when*]`;
+//! a restricted hook with anything of another phase or the other restricted
+//! hook; two different actions), `#[only_once]` twice, and handlers that are
+//! async, unsafe, generic, methods, or do not take exactly one `&mut Context`.
+//!
+//! Differences from charms.reactive: `#[not_unless]` checks at every call
+//! wherever it stands in the stack (Python's checks only calls through the
+//! wrapper, so above `@when` it is skipped by dispatch); handlers inside `impl`
+//! blocks are not supported.
 
 mod attr;
 mod emit;
