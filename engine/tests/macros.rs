@@ -59,6 +59,15 @@ fn meter(_ctx: &mut Context<'_>) {}
 #[action("backup")]
 fn backup(_ctx: &mut Context<'_>) {}
 
+const MULTI_LINE: u32 = line!() + 2;
+#[rustfmt::skip]
+#[when(
+    "multi.a",
+    "multi.b",
+)]
+#[only_once]
+fn multi_line(_ctx: &mut Context<'_>) {}
+
 const GUARDED_LINE: u32 = line!() + 1;
 #[when("guarded.go")]
 #[not_unless("guarded.go", "guarded.ready", "guarded.other")]
