@@ -74,6 +74,16 @@ pub enum DeploymentKind {
     Stateful,
 }
 
+impl DeploymentKind {
+    /// `stateless` or `stateful`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeploymentKind::Stateless => "stateless",
+            DeploymentKind::Stateful => "stateful",
+        }
+    }
+}
+
 /// The parts of `metadata.yaml` the simulator uses.
 #[derive(Clone, Debug, Serialize)]
 pub struct Metadata {

@@ -11,9 +11,15 @@
 //! can reuse them.
 
 pub mod charm;
+pub mod controller;
+pub mod flags;
 pub mod hookctx;
 pub mod model;
 pub mod protocol;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod server;
 pub mod timeline;
 pub mod tools;
 pub mod version;

@@ -32,6 +32,16 @@ pub enum ModelType {
     Iaas,
 }
 
+impl ModelType {
+    /// `kubernetes` or `iaas`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelType::Kubernetes => "kubernetes",
+            ModelType::Iaas => "iaas",
+        }
+    }
+}
+
 /// The whole simulated model.
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {

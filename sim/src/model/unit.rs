@@ -65,6 +65,8 @@ pub struct UniterState {
     pub started: bool,
     /// `stop` ran.
     pub stopped: bool,
+    /// `remove` ran (2.8+).
+    pub remove_ran: bool,
     /// The unit believes it is the leader (ran `leader-elected`).
     pub leader: bool,
     /// Leader-settings version last seen (`None` before the first hook: the initial

@@ -1,0 +1,168 @@
+//! Running a scenario against a controller.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::assert::{AssertionResult, EvalContext};
+use super::{CharmDirLayout, Scenario, Step, Wait};
+use crate::charm::Charm;
+use crate::controller::uniter::next_op;
+use crate::controller::{Controller, DeploySpec, Options, SimError};
+use crate::flags::{FlagSource, DEFAULT_APP_FLAG_PREFIX};
+use crate::model::Model;
+use crate::timeline::Timeline;
+
+/// The outcome of a scenario run.
+#[derive(Debug, Serialize)]
+pub struct RunResult {
+    /// The model at the end.
+    pub model: Model,
+    /// Everything logged.
+    #[serde(skip)]
+    pub timeline: Timeline,
+    /// Results of the `assert:` steps that ran.
+    pub assertions: Vec<AssertionResult>,
+    /// The step that failed, if one did (the run stops there).
+    pub error: Option<String>,
+    /// Steps run (including a failed one).
+    pub steps_run: usize,
+    /// No unit had anything left to do at the end.
+    pub settled: bool,
+}
+
+impl RunResult {
+    /// No step failed and every assertion held.
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && self.assertions.iter().all(|a| a.ok)
+    }
+}
+
+fn step_name(step: &Step) -> &'static str {
+    match step {
+        Step::Deploy(_) => "deploy",
+        Step::Relate(_) => "relate",
+        Step::Config(_) => "config",
+        Step::Scale(_) => "scale",
+        Step::AddUnit(_) => "add-unit",
+        Step::Remove(_) => "remove",
+        Step::Resolve(_) => "resolve",
+        Step::Wait(_) => "wait",
+        Step::Assert(_) => "assert",
+    }
+}
+
+/// Runs `scenario` with the hook tool at `hook_tool`, creating charm dirs under `workdir`.
+pub fn run(scenario: &Scenario, hook_tool: PathBuf, workdir: PathBuf) -> Result<RunResult, SimError> {
+    let mut opts = Options::new(hook_tool, workdir);
+    opts.shared_charm_dir = scenario.charm_dir.map(|l| l == CharmDirLayout::Shared);
+    opts.stale_leases = scenario.stale_leases;
+    if let Some(m) = scenario.max_replacements {
+        opts.max_replacements = m;
+    }
+    if let Some(t) = scenario.hook_timeout {
+        opts.hook_timeout = Duration::from_secs(t);
+    }
+    let mut ctl = Controller::new(scenario.juju_version, scenario.model_type, opts)?;
+    let flag_sources: BTreeMap<String, FlagSource> = scenario
+        .applications
+        .iter()
+        .filter_map(|(name, a)| {
+            let src = match (&a.flags_command, &a.flags_file) {
+                (Some(c), _) => FlagSource::Command(c.clone()),
+                (None, Some(f)) => FlagSource::File(f.clone()),
+                (None, None) => return None,
+            };
+            Some((name.clone(), src))
+        })
+        .collect();
+    let prefix = scenario
+        .app_flag_prefix
+        .clone()
+        .unwrap_or_else(|| DEFAULT_APP_FLAG_PREFIX.to_string());
+    let mut assertions = Vec::new();
+    let mut error = None;
+    let mut steps_run = 0;
+    for (i, step) in scenario.steps.iter().enumerate() {
+        steps_run = i + 1;
+        if let Step::Assert(a) = step {
+            let ctx = EvalContext {
+                model: &ctl.model,
+                timeline: &ctl.timeline,
+                flag_sources: &flag_sources,
+                env: &ctl.options().env,
+                app_flag_prefix: &prefix,
+            };
+            assertions.push(a.evaluate(i + 1, &ctx));
+            continue;
+        }
+        if let Err(e) = apply_step(&mut ctl, scenario, step) {
+            error = Some(format!("step {} ({}): {e}", i + 1, step_name(step)));
+            break;
+        }
+    }
+    let settled = ctl
+        .model
+        .units
+        .iter()
+        .all(|u| next_op(&ctl.model, u).is_none());
+    Ok(RunResult {
+        model: ctl.model.clone(),
+        timeline: std::mem::take(&mut ctl.timeline),
+        assertions,
+        error,
+        steps_run,
+        settled,
+    })
+}
+
+fn apply_step(ctl: &mut Controller, scenario: &Scenario, step: &Step) -> Result<(), SimError> {
+    match step {
+        Step::Deploy(names) => {
+            for name in names.to_vec() {
+                let spec = &scenario.applications[&name];
+                let charm = Charm::load(&scenario.base_dir.join(&spec.charm))?;
+                ctl.deploy(DeploySpec {
+                    name: name.clone(),
+                    charm,
+                    units: spec.units,
+                    config: spec.config.clone(),
+                    deployment: spec.deployment,
+                    env: spec.env.clone(),
+                })?;
+            }
+            Ok(())
+        }
+        Step::Relate(eps) => ctl.relate(&eps[0], &eps[1]).map(|_| ()),
+        Step::Config(c) => ctl.set_config(&c.app, &c.set, &c.reset),
+        Step::Scale(s) => ctl.scale(&s.app, s.units),
+        Step::AddUnit(app) => ctl.add_unit(app).map(|_| ()),
+        Step::Remove(r) => {
+            if let Some(u) = &r.unit {
+                ctl.remove_unit(u)?;
+            }
+            if let Some(a) = &r.app {
+                ctl.remove_application(a)?;
+            }
+            if let Some(eps) = &r.relation {
+                let (a, b) = match eps.as_slice() {
+                    [a, b] => (a, b),
+                    _ => {
+                        return Err(SimError::Relate(
+                            format!("{eps:?}"),
+                            "remove relation takes two endpoints".into(),
+                        ))
+                    }
+                };
+                ctl.unrelate(a, b)?;
+            }
+            Ok(())
+        }
+        Step::Resolve(r) => ctl.resolve(&r.unit, r.retry),
+        Step::Wait(Wait::Keyword(_)) => ctl.settle(None),
+        Step::Wait(Wait::Timed { seconds }) => ctl.settle(Some(seconds * 1000)),
+        Step::Assert(_) => Ok(()),
+    }
+}
