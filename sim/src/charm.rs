@@ -231,9 +231,7 @@ impl ConfigOption {
             (OptionType::Int, Value::String(s)) => {
                 s.trim().parse::<i64>().map(Value::from).map_err(|_| bad())
             }
-            (OptionType::Float, Value::Number(n)) => {
-                Ok(Value::from(n.as_f64().ok_or_else(bad)?))
-            }
+            (OptionType::Float, Value::Number(n)) => Ok(Value::from(n.as_f64().ok_or_else(bad)?)),
             (OptionType::Float, Value::String(s)) => {
                 s.trim().parse::<f64>().map(Value::from).map_err(|_| bad())
             }

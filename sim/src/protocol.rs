@@ -136,10 +136,9 @@ mod tests {
             serde_json::to_string(&Response::NeedsStdin).unwrap(),
             r#"{"type":"needs-stdin"}"#
         );
-        let q: Request = serde_json::from_str(
-            r#"{"context_id":"c","cwd":"/","command":"is-leader","args":[]}"#,
-        )
-        .unwrap();
+        let q: Request =
+            serde_json::from_str(r#"{"context_id":"c","cwd":"/","command":"is-leader","args":[]}"#)
+                .unwrap();
         assert_eq!(q.stdin, None);
     }
 }

@@ -40,7 +40,11 @@ fn leader_note(model: &Model, app: &str) -> String {
 pub fn summary(result: &RunResult) -> String {
     let m = &result.model;
     let mut s = String::new();
-    let state = if result.settled { "settled" } else { "NOT settled" };
+    let state = if result.settled {
+        "settled"
+    } else {
+        "NOT settled"
+    };
     let _ = writeln!(
         s,
         "== summary: Juju {} {} model, virtual time {}, {state} ==",
@@ -93,10 +97,20 @@ pub fn summary(result: &RunResult) -> String {
     }
     for a in &result.assertions {
         if a.ok {
-            let _ = writeln!(s, "PASS step {}: {} ({} checks)", a.step, a.subject, a.checks.len());
+            let _ = writeln!(
+                s,
+                "PASS step {}: {} ({} checks)",
+                a.step,
+                a.subject,
+                a.checks.len()
+            );
         } else {
             for c in a.checks.iter().filter(|c| !c.ok) {
-                let _ = writeln!(s, "FAIL step {}: {}: {}: {}", a.step, a.subject, c.what, c.detail);
+                let _ = writeln!(
+                    s,
+                    "FAIL step {}: {}: {}: {}",
+                    a.step, a.subject, c.what, c.detail
+                );
             }
         }
     }
@@ -109,7 +123,11 @@ pub fn summary(result: &RunResult) -> String {
         s,
         "== {verdict}: {} assertions, {failed} failed{} ==",
         result.assertions.len(),
-        if result.error.is_some() { ", a step failed" } else { "" }
+        if result.error.is_some() {
+            ", a step failed"
+        } else {
+            ""
+        }
     );
     s
 }

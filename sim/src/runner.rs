@@ -70,7 +70,12 @@ pub trait HookHandler {
 }
 
 /// Runs `proc` as hook run number `seq`, serving requests until it exits.
-pub fn run_hook(server: &Server, seq: u64, proc: &HookProcess, handler: &mut dyn HookHandler) -> Exit {
+pub fn run_hook(
+    server: &Server,
+    seq: u64,
+    proc: &HookProcess,
+    handler: &mut dyn HookHandler,
+) -> Exit {
     let mut cmd = Command::new(&proc.program);
     cmd.current_dir(&proc.cwd)
         .env_clear()
@@ -108,7 +113,11 @@ pub fn run_hook(server: &Server, seq: u64, proc: &HookProcess, handler: &mut dyn
         let wait = until.saturating_duration_since(Instant::now());
         match server.events().recv_timeout(wait) {
             Ok(Event::Connection(stream)) => serve_connection(stream, handler),
-            Ok(Event::Line { seq: s, stderr, text }) if s == seq => handler.line(stderr, &text),
+            Ok(Event::Line {
+                seq: s,
+                stderr,
+                text,
+            }) if s == seq => handler.line(stderr, &text),
             Ok(Event::Closed { seq: s }) if s == seq => open_pipes -= 1,
             Ok(Event::Exited { seq: s, status }) if s == seq => {
                 exit = Some(match status {

@@ -95,7 +95,9 @@ pub fn pump_lines(seq: u64, stderr: bool, pipe: impl Read + Send + 'static, tx: 
         let reader = BufReader::new(pipe);
         for line in reader.split(b'\n') {
             let Ok(bytes) = line else { break };
-            let text = String::from_utf8_lossy(&bytes).trim_end_matches('\r').to_string();
+            let text = String::from_utf8_lossy(&bytes)
+                .trim_end_matches('\r')
+                .to_string();
             if tx.send(Event::Line { seq, stderr, text }).is_err() {
                 return;
             }

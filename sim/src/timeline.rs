@@ -170,8 +170,8 @@ impl Filter {
             || r.hook
                 .as_deref()
                 .is_some_and(|h| self.hooks.iter().any(|p| glob(p, h)));
-        let handler_ok =
-            self.handlers.is_empty() || self.handlers.iter().any(|h| r.message.contains(h.as_str()));
+        let handler_ok = self.handlers.is_empty()
+            || self.handlers.iter().any(|h| r.message.contains(h.as_str()));
         let flag_ok = self.flags.is_empty() || {
             let words: Vec<&str> = r
                 .message
@@ -190,8 +190,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
         return pattern == text;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last)
-    {
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
@@ -232,7 +231,11 @@ mod tests {
 
     #[test]
     fn filters_combine() {
-        let r = rec("con6/3", "sse-endpoint-relation-changed", "tracer: set flag sse-endpoint.available");
+        let r = rec(
+            "con6/3",
+            "sse-endpoint-relation-changed",
+            "tracer: set flag sse-endpoint.available",
+        );
         let f = Filter {
             units: vec!["con6".into()],
             hooks: vec!["*-relation-*".into()],

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use charm_reactive_sim::controller::Options;
 use charm_reactive_sim::report;
 use charm_reactive_sim::scenario::{run, Scenario};
 use charm_reactive_sim::timeline::Filter;
@@ -99,7 +100,10 @@ fn hook_tool(explicit: Option<PathBuf>) -> Result<PathBuf> {
     }
     let exe = std::env::current_exe().context("cannot locate the jujusim executable")?;
     let dir = exe.parent().context("jujusim has no parent dir")?;
-    for cand in [dir.join("jujusim-hook-tool"), dir.join("../jujusim-hook-tool")] {
+    for cand in [
+        dir.join("jujusim-hook-tool"),
+        dir.join("../jujusim-hook-tool"),
+    ] {
         if cand.exists() {
             return Ok(cand.canonicalize().unwrap_or(cand));
         }
@@ -115,7 +119,11 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     if argv.is_empty() || argv.iter().any(|a| a == "--help" || a == "-h") {
         print!("{USAGE}");
-        return if argv.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        return if argv.is_empty() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
     }
     match real_main(argv) {
         Ok(code) => code,
@@ -143,9 +151,12 @@ fn real_main(argv: Vec<String>) -> Result<ExitCode> {
             p
         }
     };
-    let result = run(&scenario, tool, workdir.clone())?;
+    let result = run(&scenario, Options::new(tool, workdir.clone()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report::json(&result, &args.filter))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report::json(&result, &args.filter))?
+        );
     } else {
         if !args.summary_only {
             print!("{}", report::timeline_text(&result, &args.filter));
@@ -155,5 +166,9 @@ fn real_main(argv: Vec<String>) -> Result<ExitCode> {
     if let (true, Some(t)) = (args.keep, temp) {
         eprintln!("jujusim: work dir kept at {}", t.keep().display());
     }
-    Ok(if result.ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if result.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

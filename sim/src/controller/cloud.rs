@@ -73,7 +73,11 @@ impl Controller {
                 );
             }
         }
-        let with_pods: Vec<String> = alive.into_iter().filter(|(_, p)| *p).map(|(n, _)| n).collect();
+        let with_pods: Vec<String> = alive
+            .into_iter()
+            .filter(|(_, p)| *p)
+            .map(|(n, _)| n)
+            .collect();
         if first || with_pods.is_empty() {
             return Ok(());
         }
@@ -102,7 +106,10 @@ impl Controller {
             if let Some(a) = self.model.applications.get_mut(app_name) {
                 a.replacements += 1;
             }
-            let chain = self.settle_replacements.entry(app_name.to_string()).or_default();
+            let chain = self
+                .settle_replacements
+                .entry(app_name.to_string())
+                .or_default();
             if chain.is_empty() {
                 chain.push(old.clone());
             }
@@ -194,11 +201,19 @@ impl Controller {
     /// A dying relation is removed once no unit is left in it.
     pub(super) fn gc_relations(&mut self) {
         let units = &self.model.units;
-        for rel in self.model.relations.iter_mut().filter(|r| r.dying && !r.removed) {
+        for rel in self
+            .model
+            .relations
+            .iter_mut()
+            .filter(|r| r.dying && !r.removed)
+        {
             let pending = units.iter().any(|u| {
                 !u.removed
                     && rel.endpoint_of(&u.app).is_some()
-                    && u.uniter.relations.get(&rel.id).is_some_and(|l| l.created && !l.broken)
+                    && u.uniter
+                        .relations
+                        .get(&rel.id)
+                        .is_some_and(|l| l.created && !l.broken)
             });
             if rel.scope.is_empty() && !pending {
                 rel.removed = true;

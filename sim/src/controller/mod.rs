@@ -14,9 +14,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::charm::{copy_charm, Charm, CharmError, DeploymentKind, Role};
-use crate::model::{
-    Application, Life, Model, ModelType, Relation, RelationEndpoint, Status, Unit,
-};
+use crate::model::{Application, Life, Model, ModelType, Relation, RelationEndpoint, Status, Unit};
 use crate::server::Server;
 use crate::timeline::{Kind, Source, Timeline};
 use crate::tools::tool_names;
@@ -204,21 +202,32 @@ impl Controller {
 
     fn stale_leases(&self) -> bool {
         self.opts.stale_leases.unwrap_or(
-            self.model.kind == ModelType::Kubernetes
-                && self.model.juju_version.stale_caas_leases(),
+            self.model.kind == ModelType::Kubernetes && self.model.juju_version.stale_caas_leases(),
         )
     }
 
     pub(crate) fn log_controller(&mut self, level: &str, module: &str, msg: &str) {
         let now = self.model.clock_ms;
-        self.timeline
-            .push(now, &Source::controller(), level, module, Kind::Controller, msg);
+        self.timeline.push(
+            now,
+            &Source::controller(),
+            level,
+            module,
+            Kind::Controller,
+            msg,
+        );
     }
 
     pub(crate) fn log_unit(&mut self, unit: &str, level: &str, module: &str, msg: &str) {
         let now = self.model.clock_ms;
-        self.timeline
-            .push(now, &Source::unit(unit, None), level, module, Kind::Controller, msg);
+        self.timeline.push(
+            now,
+            &Source::unit(unit, None),
+            level,
+            module,
+            Kind::Controller,
+            msg,
+        );
     }
 
     /// Deploys an application with its units (and its peer relations).
@@ -227,11 +236,14 @@ impl Controller {
             return Err(SimError::Duplicate(spec.name));
         }
         let meta = &spec.charm.metadata;
-        let deployment = spec.deployment.or(meta.deployment).unwrap_or(if meta.has_storage {
-            DeploymentKind::Stateful
-        } else {
-            DeploymentKind::Stateless
-        });
+        let deployment = spec
+            .deployment
+            .or(meta.deployment)
+            .unwrap_or(if meta.has_storage {
+                DeploymentKind::Stateful
+            } else {
+                DeploymentKind::Stateless
+            });
         let peers: Vec<_> = meta
             .endpoints
             .iter()
@@ -245,7 +257,11 @@ impl Controller {
         self.log_controller(
             "INFO",
             "juju.apiserver.application",
-            &format!("deployed application {:?} ({})", spec.name, deployment.name()),
+            &format!(
+                "deployed application {:?} ({})",
+                spec.name,
+                deployment.name()
+            ),
         );
         for p in peers {
             self.add_relation(vec![RelationEndpoint {
@@ -296,7 +312,12 @@ impl Controller {
         unit.has_pod = has_pod;
         let name = unit.name.clone();
         self.model.units.push(unit);
-        self.log_unit(&name, "INFO", "juju.worker.uniter", &format!("unit {name:?} started"));
+        self.log_unit(
+            &name,
+            "INFO",
+            "juju.worker.uniter",
+            &format!("unit {name:?} started"),
+        );
         let holder = self.model.leader_of(app_name).map(str::to_string);
         if let Some(h) = holder {
             self.log_unit(
@@ -367,9 +388,19 @@ impl Controller {
             }
         }
         let (ea, eb) = match pairs.len() {
-            0 => return Err(SimError::Relate(what, "no matching endpoints (same interface, provides/requires)".into())),
+            0 => {
+                return Err(SimError::Relate(
+                    what,
+                    "no matching endpoints (same interface, provides/requires)".into(),
+                ))
+            }
             1 => pairs.remove(0),
-            _ => return Err(SimError::Relate(what, "ambiguous: name the endpoints as app:endpoint".into())),
+            _ => {
+                return Err(SimError::Relate(
+                    what,
+                    "ambiguous: name the endpoints as app:endpoint".into(),
+                ))
+            }
         };
         let exists = self.model.relations.iter().any(|r| {
             !r.removed
@@ -399,8 +430,10 @@ impl Controller {
             .find(|r| {
                 !r.removed
                     && !r.dying
-                    && r.endpoint_of(&app_a).is_some_and(|e| ep_a.as_ref().is_none_or(|n| *n == e.name))
-                    && r.endpoint_of(&app_b).is_some_and(|e| ep_b.as_ref().is_none_or(|n| *n == e.name))
+                    && r.endpoint_of(&app_a)
+                        .is_some_and(|e| ep_a.as_ref().is_none_or(|n| *n == e.name))
+                    && r.endpoint_of(&app_b)
+                        .is_some_and(|e| ep_b.as_ref().is_none_or(|n| *n == e.name))
             })
             .ok_or_else(|| SimError::Relate(format!("{a} and {b}"), "no such relation".into()))?;
         rel.dying = true;
@@ -423,12 +456,12 @@ impl Controller {
             .ok_or_else(|| SimError::UnknownApp(app_name.into()))?;
         let before = app.effective_config(true);
         for (k, v) in set {
-            let opt = app
-                .charm
-                .options
-                .get(k)
-                .ok_or_else(|| SimError::Config(app_name.into(), format!("unknown option {k:?}")))?;
-            let v = opt.coerce(k, v).map_err(|e| SimError::Config(app_name.into(), e))?;
+            let opt = app.charm.options.get(k).ok_or_else(|| {
+                SimError::Config(app_name.into(), format!("unknown option {k:?}"))
+            })?;
+            let v = opt
+                .coerce(k, v)
+                .map_err(|e| SimError::Config(app_name.into(), e))?;
             app.config.insert(k.clone(), v);
         }
         for k in reset {
@@ -471,7 +504,12 @@ impl Controller {
         if unit.life == Life::Alive {
             unit.life = Life::Dying;
             unit.has_pod = false;
-            self.log_unit(name, "INFO", "juju.worker.uniter", &format!("unit {name:?} is dying"));
+            self.log_unit(
+                name,
+                "INFO",
+                "juju.worker.uniter",
+                &format!("unit {name:?} is dying"),
+            );
         }
         Ok(())
     }
@@ -489,7 +527,12 @@ impl Controller {
                 r.dying = true;
             }
         }
-        let units: Vec<String> = self.model.app_units(name).iter().map(|u| u.name.clone()).collect();
+        let units: Vec<String> = self
+            .model
+            .app_units(name)
+            .iter()
+            .map(|u| u.name.clone())
+            .collect();
         for u in units {
             self.remove_unit(&u)?;
         }

@@ -40,8 +40,14 @@ impl HookHandler for Serving<'_> {
         let src = Source::unit(&self.ctx.unit, Some(&self.ctx.hook));
         let module = format!("unit.{}.{}", self.ctx.unit, self.ctx.hook);
         let level = if stderr { "WARNING" } else { "DEBUG" };
-        self.timeline
-            .push(self.model.clock_ms, &src, level, &module, Kind::Output, text);
+        self.timeline.push(
+            self.model.clock_ms,
+            &src,
+            level,
+            &module,
+            Kind::Output,
+            text,
+        );
         self.model.clock_ms += 1;
     }
 }
@@ -98,7 +104,10 @@ impl Controller {
         let Some(rel) = self.model.relation(rid) else {
             return p;
         };
-        let ep = rel.endpoint_of(&u.app).map(|e| e.name.clone()).unwrap_or_default();
+        let ep = rel
+            .endpoint_of(&u.app)
+            .map(|e| e.name.clone())
+            .unwrap_or_default();
         p.hook = format!("{ep}-relation-{kind}");
         p.relation_id = Some(rid);
         p.relation_key = Some(rel.key_for(&u.app));
@@ -160,10 +169,9 @@ impl Controller {
         let app = &self.model.applications[&u.app];
         let mut env: BTreeMap<String, String> = self.opts.env.iter().cloned().collect();
         env.extend(app.env.clone());
-        let base_path = env
-            .get("PATH")
-            .cloned()
-            .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+        let base_path = env.get("PATH").cloned().unwrap_or_else(|| {
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
+        });
         let path = format!("{}:{base_path}", self.tools_dir.display());
         let charm_dir = u.charm_dir.display().to_string();
         let socket = self.server.path().display().to_string();
@@ -272,7 +280,10 @@ impl Controller {
                     timeline: &mut self.timeline,
                     ctx: &mut ctx,
                 };
-                (run_hook(&self.server, self.seq, &proc, &mut serving), Some(via))
+                (
+                    run_hook(&self.server, self.seq, &proc, &mut serving),
+                    Some(via),
+                )
             }
         };
         let outcome = if via.is_none() {
@@ -296,8 +307,14 @@ impl Controller {
         };
         let level = if exit.success() { "INFO" } else { "ERROR" };
         let now = self.model.clock_ms;
-        self.timeline
-            .push(now, &src, level, "juju.worker.uniter.operation", Kind::HookEnd, &end_msg);
+        self.timeline.push(
+            now,
+            &src,
+            level,
+            "juju.worker.uniter.operation",
+            Kind::HookEnd,
+            &end_msg,
+        );
         // Each hook takes a virtual second.
         self.model.clock_ms = (self.model.clock_ms / 1000 + 1) * 1000;
         if exit.success() {
@@ -307,7 +324,11 @@ impl Controller {
             let now = self.model.clock_ms;
             let u = &mut self.model.units[index];
             u.error_hook = Some(p.hook.clone());
-            u.set_status(Status::juju("error", &format!("hook failed: {:?}", p.hook), now));
+            u.set_status(Status::juju(
+                "error",
+                &format!("hook failed: {:?}", p.hook),
+                now,
+            ));
             self.failed_ops.insert(unit, op);
         }
         self.gc_relations();
@@ -398,7 +419,12 @@ impl Controller {
                 u.uniter.relations.entry(*rid).or_default().app_seen = observed;
             }
             Op::RelationDeparted(rid, x) => {
-                u.uniter.relations.entry(*rid).or_default().members.remove(x);
+                u.uniter
+                    .relations
+                    .entry(*rid)
+                    .or_default()
+                    .members
+                    .remove(x);
             }
             Op::RelationBroken(rid) | Op::DropRelation(rid) => {
                 u.uniter.relations.entry(*rid).or_default().broken = true;
@@ -417,7 +443,11 @@ impl Controller {
     }
 
     fn enter_scope(&mut self, unit: &str, rid: u32) {
-        let address = self.model.unit(unit).map(|u| u.address.clone()).unwrap_or_default();
+        let address = self
+            .model
+            .unit(unit)
+            .map(|u| u.address.clone())
+            .unwrap_or_default();
         if let Some(rel) = self.model.relation_mut(rid) {
             rel.scope.insert(unit.to_string());
             rel.units.entry(unit.to_string()).or_insert_with(|| Bag {

@@ -80,7 +80,11 @@ pub fn next_op(model: &Model, unit: &Unit) -> Option<Op> {
             if r.endpoint_of(&unit.app).is_none() {
                 continue;
             }
-            if !local.relations.get(&r.id).is_some_and(|l| l.created || l.broken) {
+            if !local
+                .relations
+                .get(&r.id)
+                .is_some_and(|l| l.created || l.broken)
+            {
                 return Some(Op::RelationCreated(r.id));
             }
         }
@@ -153,7 +157,13 @@ fn relation_op(model: &Model, unit: &Unit) -> Option<Op> {
         }
         for u in &known {
             let current = r.units.get(u).map_or(0, |b| b.version);
-            if local.members.get(u).copied().flatten().is_some_and(|seen| seen < current) {
+            if local
+                .members
+                .get(u)
+                .copied()
+                .flatten()
+                .is_some_and(|seen| seen < current)
+            {
                 return Some(Op::RelationChanged(r.id, Some(u.clone())));
             }
         }

@@ -143,6 +143,10 @@ impl Model {
     /// Hands out a fresh unit address (`10.1.0.N`).
     pub fn next_unit_address(&mut self) -> String {
         self.next_address += 1;
-        format!("10.1.{}.{}", self.next_address / 250, self.next_address % 250 + 2)
+        format!(
+            "10.1.{}.{}",
+            self.next_address / 250,
+            self.next_address % 250 + 2
+        )
     }
 }

@@ -129,7 +129,10 @@ pub fn app_of(unit: &str) -> &str {
 
 /// `con6/3` → 3 (0 when malformed).
 pub fn unit_number(unit: &str) -> u32 {
-    unit.rsplit('/').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+    unit.rsplit('/')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -163,7 +166,10 @@ mod tests {
             removed: false,
             units: BTreeMap::new(),
             apps: BTreeMap::new(),
-            scope: ["p/10", "p/2", "p/0"].iter().map(|s| s.to_string()).collect(),
+            scope: ["p/10", "p/2", "p/0"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         };
         assert_eq!(r.remote_members("p", "p/0"), vec!["p/2", "p/10"]);
         assert_eq!(r.key_for("p"), "peer:1");

@@ -178,7 +178,12 @@ fn is_subsequence(needle: &[String], hay: &[String]) -> bool {
     needle.iter().all(|n| it.any(|h| h == n))
 }
 
-fn check_flags(c: &mut Checks, label: &str, want: &FlagCheck, have: Result<BTreeSet<String>, String>) {
+fn check_flags(
+    c: &mut Checks,
+    label: &str,
+    want: &FlagCheck,
+    have: Result<BTreeSet<String>, String>,
+) {
     let (set, unset) = want.parts();
     match have {
         Err(e) => c.add(format!("{label} readable"), false, || e),
@@ -211,9 +216,17 @@ fn check_map(
     for (k, v) in want {
         let got = have.get(k);
         c.add(
-            format!("{label} {k} = {}", v.as_deref().map_or("<absent>".into(), |s| format!("{s:?}"))),
+            format!(
+                "{label} {k} = {}",
+                v.as_deref().map_or("<absent>".into(), |s| format!("{s:?}"))
+            ),
             got == v.as_ref(),
-            || format!("found {}", got.map_or("<absent>".into(), |s| format!("{s:?}"))),
+            || {
+                format!(
+                    "found {}",
+                    got.map_or("<absent>".into(), |s| format!("{s:?}"))
+                )
+            },
         );
     }
 }
@@ -256,10 +269,14 @@ impl Assertion {
             return Err("`data` needs `relation`".into());
         }
         match (&self.unit, &self.app) {
-            (Some(_), None) if app_checks => Err("application checks need `app`, not `unit`".into()),
+            (Some(_), None) if app_checks => {
+                Err("application checks need `app`, not `unit`".into())
+            }
             (None, Some(_)) if unit_checks => Err("unit checks need `unit`, not `app`".into()),
             (Some(_), None) | (None, Some(_)) => Ok(()),
-            _ => Err("name exactly one subject: `unit`, `app`, or `relation` with `unit`/`app`".into()),
+            _ => Err(
+                "name exactly one subject: `unit`, `app`, or `relation` with `unit`/`app`".into(),
+            ),
         }
     }
 
@@ -293,9 +310,11 @@ impl Assertion {
                 .filter(|r| r.unit.as_ref().is_some_and(|u| units.contains(u)))
         };
         if let Some(s) = &self.log_contains {
-            c.add(format!("log contains {s:?}"), lines().any(|r| r.message.contains(s.as_str())), || {
-                "no such line".into()
-            });
+            c.add(
+                format!("log contains {s:?}"),
+                lines().any(|r| r.message.contains(s.as_str())),
+                || "no such line".into(),
+            );
         }
         if let Some(s) = &self.log_excludes {
             let hit = lines().find(|r| r.message.contains(s.as_str()));
@@ -307,7 +326,9 @@ impl Assertion {
 
     fn eval_unit(&self, sel: &str, ctx: &EvalContext<'_>, c: &mut Checks) -> String {
         let Some(unit) = resolve_unit(ctx.model, sel) else {
-            c.add(format!("unit {sel} exists"), false, || describe_units(ctx.model, sel));
+            c.add(format!("unit {sel} exists"), false, || {
+                describe_units(ctx.model, sel)
+            });
             return format!("unit {sel}");
         };
         let subject = if unit.name == sel {
@@ -326,9 +347,11 @@ impl Assertion {
             });
         }
         if let Some(m) = &self.message_contains {
-            c.add(format!("message contains {m:?}"), unit.status.message.contains(m.as_str()), || {
-                format!("message is {:?}", unit.status.message)
-            });
+            c.add(
+                format!("message contains {m:?}"),
+                unit.status.message.contains(m.as_str()),
+                || format!("message is {:?}", unit.status.message),
+            );
         }
         if let Some(never) = &self.never_status {
             for s in never.to_vec() {
@@ -350,16 +373,22 @@ impl Assertion {
             });
         }
         if let Some(LeaderCheck::Unit(u)) = &self.leader {
-            c.add(format!("leader {u}"), false, || "`leader` of a unit is true or false".into());
+            c.add(format!("leader {u}"), false, || {
+                "`leader` of a unit is true or false".into()
+            });
         }
         let hooks: Vec<String> = unit.hooks.iter().map(|h| h.hook.clone()).collect();
         if let Some(want) = &self.hooks {
-            c.add(format!("hooks {}", join(want)), hooks == *want, || format!("hooks were {}", join(&hooks)));
-        }
-        if let Some(want) = &self.hooks_include {
-            c.add(format!("hooks include {}", join(want)), is_subsequence(want, &hooks), || {
+            c.add(format!("hooks {}", join(want)), hooks == *want, || {
                 format!("hooks were {}", join(&hooks))
             });
+        }
+        if let Some(want) = &self.hooks_include {
+            c.add(
+                format!("hooks include {}", join(want)),
+                is_subsequence(want, &hooks),
+                || format!("hooks were {}", join(&hooks)),
+            );
         }
         if let Some(never) = &self.hooks_exclude {
             for h in never {
@@ -382,9 +411,11 @@ impl Assertion {
             check_map(c, "state", want, &unit.state);
         }
         if let Some(r) = &self.replaced_by {
-            c.add(format!("replaced by {r}"), unit.replaced_by.as_deref() == Some(r.as_str()), || {
-                format!("replaced by {:?}", unit.replaced_by)
-            });
+            c.add(
+                format!("replaced by {r}"),
+                unit.replaced_by.as_deref() == Some(r.as_str()),
+                || format!("replaced by {:?}", unit.replaced_by),
+            );
         }
         self.log_checks(ctx, c, std::slice::from_ref(&unit.name));
         subject
@@ -393,32 +424,47 @@ impl Assertion {
     fn eval_app(&self, name: &str, ctx: &EvalContext<'_>, c: &mut Checks) -> String {
         let subject = format!("application {name}");
         let Some(app) = ctx.model.applications.get(name) else {
-            c.add(format!("application {name} exists"), false, || "not deployed".into());
+            c.add(format!("application {name} exists"), false, || {
+                "not deployed".into()
+            });
             return subject;
         };
-        let live: Vec<String> = ctx.model.app_units(name).iter().map(|u| u.name.clone()).collect();
+        let live: Vec<String> = ctx
+            .model
+            .app_units(name)
+            .iter()
+            .map(|u| u.name.clone())
+            .collect();
         if let Some(want) = &self.units {
-            c.add(format!("units {}", join(want)), live == *want, || format!("units are {}", join(&live)));
+            c.add(format!("units {}", join(want)), live == *want, || {
+                format!("units are {}", join(&live))
+            });
         }
         if let Some(n) = self.unit_count {
-            c.add(format!("{n} units"), live.len() == n, || format!("units are {}", join(&live)));
+            c.add(format!("{n} units"), live.len() == n, || {
+                format!("units are {}", join(&live))
+            });
         }
         let leader = ctx.model.leader_of(name);
         match &self.leader {
             Some(LeaderCheck::Unit(u)) => {
-                c.add(format!("leader {u}"), leader == Some(u.as_str()), || format!("leader is {leader:?}"))
-            }
-            Some(LeaderCheck::Is(want)) => {
-                c.add(format!("has a leader: {want}"), leader.is_some() == *want, || {
+                c.add(format!("leader {u}"), leader == Some(u.as_str()), || {
                     format!("leader is {leader:?}")
                 })
             }
+            Some(LeaderCheck::Is(want)) => c.add(
+                format!("has a leader: {want}"),
+                leader.is_some() == *want,
+                || format!("leader is {leader:?}"),
+            ),
             None => {}
         }
         if let Some(n) = self.pod_spec_changes {
-            c.add(format!("{n} pod spec changes"), app.pod_spec_changes == n, || {
-                format!("{} pod spec changes", app.pod_spec_changes)
-            });
+            c.add(
+                format!("{n} pod spec changes"),
+                app.pod_spec_changes == n,
+                || format!("{} pod spec changes", app.pod_spec_changes),
+            );
         }
         if let Some(n) = self.replacements {
             c.add(format!("{n} replacements"), app.replacements == n, || {
@@ -434,12 +480,16 @@ impl Assertion {
         }
         if let Some(s) = &self.app_status {
             let have = app.status.as_ref().map_or("unknown", |s| s.status.as_str());
-            c.add(format!("app status {s}"), have == s, || format!("app status is {have}"));
+            c.add(format!("app status {s}"), have == s, || {
+                format!("app status is {have}")
+            });
         }
         if let Some(v) = &self.workload_version {
-            c.add(format!("workload version {v:?}"), app.workload_version == *v, || {
-                format!("workload version is {:?}", app.workload_version)
-            });
+            c.add(
+                format!("workload version {v:?}"),
+                app.workload_version == *v,
+                || format!("workload version is {:?}", app.workload_version),
+            );
         }
         let all: Vec<String> = ctx
             .model
@@ -455,7 +505,9 @@ impl Assertion {
     fn eval_relation(&self, sel: &str, ctx: &EvalContext<'_>, c: &mut Checks) -> String {
         let (app, ep) = sel.split_once(':').unwrap_or((sel, ""));
         let rel = ctx.model.relations.iter().rev().find(|r| {
-            !r.removed && r.endpoint_of(app).is_some_and(|e| ep.is_empty() || e.name == ep)
+            !r.removed
+                && r.endpoint_of(app)
+                    .is_some_and(|e| ep.is_empty() || e.name == ep)
         });
         let owner = self.unit.clone().or(self.app.clone()).unwrap_or_default();
         let owner = if self.unit.is_some() {
@@ -465,7 +517,9 @@ impl Assertion {
         };
         let subject = format!("relation {sel} bag of {owner}");
         let Some(rel) = rel else {
-            c.add(format!("relation {sel} exists"), false, || "no such relation".into());
+            c.add(format!("relation {sel} exists"), false, || {
+                "no such relation".into()
+            });
             return subject;
         };
         let empty = BTreeMap::new();

@@ -325,9 +325,15 @@ steps:
         .unwrap();
         assert_eq!(s.juju_version, JujuVersion::new(2, 5, 0));
         assert_eq!(s.applications["a"].units, 2);
-        assert_eq!(s.applications["b"].deployment, Some(DeploymentKind::Stateful));
+        assert_eq!(
+            s.applications["b"].deployment,
+            Some(DeploymentKind::Stateful)
+        );
         assert_eq!(s.steps.len(), 9);
-        assert!(matches!(s.steps[6], Step::Wait(Wait::Timed { seconds: 90 })));
+        assert!(matches!(
+            s.steps[6],
+            Step::Wait(Wait::Timed { seconds: 90 })
+        ));
     }
 
     #[test]
@@ -336,8 +342,12 @@ steps:
         assert!(e.to_string().contains("not declared"), "{e}");
         let e = Scenario::parse("steps:\n  - wait: forever\n", "t", Path::new("/")).unwrap_err();
         assert!(e.to_string().contains("settled"), "{e}");
-        let e = Scenario::parse("steps:\n  - assert: {status: active}\n", "t", Path::new("/"))
-            .unwrap_err();
+        let e = Scenario::parse(
+            "steps:\n  - assert: {status: active}\n",
+            "t",
+            Path::new("/"),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("unit"), "{e}");
     }
 }

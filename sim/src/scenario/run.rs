@@ -1,7 +1,6 @@
 //! Running a scenario against a controller.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -54,11 +53,15 @@ fn step_name(step: &Step) -> &'static str {
     }
 }
 
-/// Runs `scenario` with the hook tool at `hook_tool`, creating charm dirs under `workdir`.
-pub fn run(scenario: &Scenario, hook_tool: PathBuf, workdir: PathBuf) -> Result<RunResult, SimError> {
-    let mut opts = Options::new(hook_tool, workdir);
-    opts.shared_charm_dir = scenario.charm_dir.map(|l| l == CharmDirLayout::Shared);
-    opts.stale_leases = scenario.stale_leases;
+/// Runs `scenario` on a controller set up with `opts`; what the scenario sets
+/// (charm dir layout, stale leases, limits) overrides `opts`.
+pub fn run(scenario: &Scenario, mut opts: Options) -> Result<RunResult, SimError> {
+    if let Some(layout) = scenario.charm_dir {
+        opts.shared_charm_dir = Some(layout == CharmDirLayout::Shared);
+    }
+    if scenario.stale_leases.is_some() {
+        opts.stale_leases = scenario.stale_leases;
+    }
     if let Some(m) = scenario.max_replacements {
         opts.max_replacements = m;
     }

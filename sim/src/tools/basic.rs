@@ -60,7 +60,9 @@ impl ToolEnv<'_> {
     pub(super) fn status_set(&mut self, args: &[String]) -> ToolResult {
         let p = parse(args, &[boolean(&["application"])])?;
         let Some(status) = p.positional.first() else {
-            return Err(ToolError::Usage("invalid args, require <status> [message]".into()));
+            return Err(ToolError::Usage(
+                "invalid args, require <status> [message]".into(),
+            ));
         };
         if !STATUSES.contains(&status.as_str()) {
             return Err(ToolError::Usage(format!(
@@ -84,14 +86,24 @@ impl ToolEnv<'_> {
                 app.status = Some(st);
             }
             let module = format!("application-{}.status-set", self.ctx.app);
-            self.emit("INFO", &module, Kind::Status, &format!("{status}: {message}"));
+            self.emit(
+                "INFO",
+                &module,
+                Kind::Status,
+                &format!("{status}: {message}"),
+            );
         } else {
             let unit = self.ctx.unit.clone();
             if let Some(u) = self.model.unit_mut(&unit) {
                 u.set_status(st);
             }
             let module = format!("unit.{unit}.status-set");
-            self.emit("INFO", &module, Kind::Status, &format!("{status}: {message}"));
+            self.emit(
+                "INFO",
+                &module,
+                Kind::Status,
+                &format!("{status}: {message}"),
+            );
         }
         Ok(Step::Out(String::new()))
     }
@@ -99,7 +111,12 @@ impl ToolEnv<'_> {
     pub(super) fn status_get(&mut self, args: &[String]) -> ToolResult {
         let p = parse(
             args,
-            &[boolean(&["include-data"]), boolean(&["application"]), FORMAT, OUTPUT],
+            &[
+                boolean(&["include-data"]),
+                boolean(&["application"]),
+                FORMAT,
+                OUTPUT,
+            ],
         )?;
         check_extra(&p.positional, 0)?;
         let format = Format::parse(p.value("format"), Format::Smart)?;
@@ -260,7 +277,12 @@ impl ToolEnv<'_> {
             units.insert(u.name.clone(), json!({"status": status, "since": since}));
         }
         let mut relations = Map::new();
-        for r in self.model.relations.iter().filter(|r| !r.removed && !r.dying) {
+        for r in self
+            .model
+            .relations
+            .iter()
+            .filter(|r| !r.removed && !r.dying)
+        {
             let Some(ep) = r.endpoint_of(&self.ctx.app) else {
                 continue;
             };
@@ -276,7 +298,11 @@ impl ToolEnv<'_> {
                 }
                 for ru in self.model.app_units(remote) {
                     if ru.name != self.ctx.unit {
-                        let st = if ru.life == Life::Alive { "active" } else { "dying" };
+                        let st = if ru.life == Life::Alive {
+                            "active"
+                        } else {
+                            "dying"
+                        };
                         m.insert(ru.name.clone(), json!({"status": st, "since": since}));
                     }
                 }
@@ -344,7 +370,11 @@ impl ToolEnv<'_> {
                 "egress-subnets": [subnet],
                 "ingress-addresses": [addr],
             }),
-            1 => picked.into_iter().next().map(|(_, v)| v).unwrap_or_default(),
+            1 => picked
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+                .unwrap_or_default(),
             _ => Value::Object(picked),
         };
         self.output(&p, Format::Smart, &v)
@@ -431,7 +461,10 @@ mod tests {
     fn ports_normalize() {
         assert_eq!(normalize_port("80").as_deref(), Some("80/tcp"));
         assert_eq!(normalize_port("53/UDP").as_deref(), Some("53/udp"));
-        assert_eq!(normalize_port("8000-8999").as_deref(), Some("8000-8999/tcp"));
+        assert_eq!(
+            normalize_port("8000-8999").as_deref(),
+            Some("8000-8999/tcp")
+        );
         assert_eq!(normalize_port("icmp").as_deref(), Some("icmp"));
         assert_eq!(normalize_port("x"), None);
         assert_eq!(normalize_port("80/sctp"), None);

@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::args::{boolean, parse, value, FORMAT, OUTPUT};
 use super::output::Format;
-use super::{check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult};
+use super::{
+    check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult,
+};
 use crate::hookctx::PendingSpec;
 use crate::timeline::Kind;
 

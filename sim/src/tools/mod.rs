@@ -97,7 +97,12 @@ pub struct ToolEnv<'a> {
 }
 
 /// Serves one request. The caller has checked the context id.
-pub fn serve(model: &mut Model, timeline: &mut Timeline, ctx: &mut HookContext, req: &Request) -> Response {
+pub fn serve(
+    model: &mut Model,
+    timeline: &mut Timeline,
+    ctx: &mut HookContext,
+    req: &Request,
+) -> Response {
     let mut env = ToolEnv {
         model,
         timeline,
@@ -246,14 +251,20 @@ fn parse_key_values(pairs: &[String]) -> Result<BTreeMap<String, String>, ToolEr
     let mut out = BTreeMap::new();
     for p in pairs {
         let Some((k, v)) = p.split_once('=') else {
-            return Err(ToolError::Usage(format!("expected \"key=value\", got {p:?}")));
+            return Err(ToolError::Usage(format!(
+                "expected \"key=value\", got {p:?}"
+            )));
         };
         let k = k.trim();
         if k.is_empty() {
-            return Err(ToolError::Usage(format!("expected \"key=value\", got {p:?}")));
+            return Err(ToolError::Usage(format!(
+                "expected \"key=value\", got {p:?}"
+            )));
         }
         if out.insert(k.to_string(), v.trim().to_string()).is_some() {
-            return Err(ToolError::Usage(format!("key {k:?} specified more than once")));
+            return Err(ToolError::Usage(format!(
+                "key {k:?} specified more than once"
+            )));
         }
     }
     Ok(out)

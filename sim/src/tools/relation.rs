@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use super::args::{boolean, parse, value, FlagSpec, Parsed, FORMAT, OUTPUT};
 use super::output::Format;
-use super::{check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult};
+use super::{
+    check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult,
+};
 use crate::hookctx::BagOwner;
 use crate::model::{app_of, unit_number};
 
@@ -21,7 +23,9 @@ impl ToolEnv<'_> {
         };
         let num = raw.rsplit(':').next().unwrap_or(raw);
         let id: u32 = num.trim().parse().map_err(|_| {
-            ToolError::Usage(format!("invalid value {raw:?} for option -r: invalid relation id"))
+            ToolError::Usage(format!(
+                "invalid value {raw:?} for option -r: invalid relation id"
+            ))
         })?;
         let known = self
             .model
@@ -152,7 +156,12 @@ impl ToolEnv<'_> {
         self.output(&p, Format::Smart, &v)
     }
 
-    fn overlay(&self, rid: u32, owner: BagOwner, mut base: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    fn overlay(
+        &self,
+        rid: u32,
+        owner: BagOwner,
+        mut base: BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
         if let Some(w) = self.ctx.relation_writes.get(&(rid, owner)) {
             for (k, v) in w {
                 match v {
@@ -191,7 +200,11 @@ impl ToolEnv<'_> {
             .model
             .relation(rid)
             .ok_or_else(|| ToolError::Run("relation not found".into()))?;
-        let committed = rel.apps.get(app).map(|b| b.data.clone()).unwrap_or_default();
+        let committed = rel
+            .apps
+            .get(app)
+            .map(|b| b.data.clone())
+            .unwrap_or_default();
         let own = app == self.ctx.app;
         if own && !rel.is_peer() {
             if !self.is_leader() {
