@@ -24,6 +24,22 @@ pub enum EngineError {
         #[source]
         source: anyhow::Error,
     },
+    /// An application-scope value too large for leader-set.
+    #[error("application value {key:?} is {size} bytes, over leader-set's limit of {limit} bytes; keep large data in the unit store or a resource")]
+    AppValueTooLarge {
+        /// The key.
+        key: String,
+        /// Its size as a leader-set argument.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A write to the application scope by a unit that is not the leader.
+    #[error("{what}: this unit is not the leader; only the leader writes application scope (gate the handler on leadership.is_leader)")]
+    NotLeader {
+        /// What was being written.
+        what: String,
+    },
     /// The unit store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

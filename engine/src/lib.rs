@@ -24,6 +24,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod app_scope;
 pub mod condition;
 mod context;
 mod dispatch;

@@ -41,3 +41,34 @@ pub struct LogRecord {
     /// The message.
     pub message: String,
 }
+
+/// The longest message one `juju-log` call carries, in characters: charmhelpers'
+/// `SH_MAX_ARG`, just under the kernel's limit on one argument (MAX_ARG_STRLEN).
+/// Longer messages are cut, exactly as charms.reactive's are.
+pub const MAX_MESSAGE_CHARS: usize = 131_071;
+
+impl LogRecord {
+    /// A record; the message is cut to [`MAX_MESSAGE_CHARS`].
+    pub fn new(level: Level, message: impl Into<String>) -> LogRecord {
+        let mut message = message.into();
+        if message.len() > MAX_MESSAGE_CHARS {
+            if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+                message.truncate(cut);
+            }
+        }
+        LogRecord { level, message }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_messages_are_cut_by_characters() {
+        let r = LogRecord::new(Level::Debug, "é".repeat(MAX_MESSAGE_CHARS + 5));
+        assert_eq!(r.message.chars().count(), MAX_MESSAGE_CHARS);
+        let short = LogRecord::new(Level::Info, "x".repeat(10));
+        assert_eq!(short.message.len(), 10);
+    }
+}

@@ -150,7 +150,7 @@ impl Registry {
         let mut builder = Registry::builder();
         for r in regs {
             let run = r.run;
-            let mut h = Handler::new(format!("{}:{}:{}", r.file, r.line, r.name), move |ctx| run(ctx));
+            let mut h = Handler::new(format!("{}:{}:{}", r.file, r.line, r.name), run);
             for c in (r.conditions)() {
                 h = h.condition(c);
             }

@@ -48,15 +48,9 @@ impl HookOutcome {
 /// batch; on failure nothing is, and the outcome says why.
 pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo) -> HookOutcome {
     let restricted = RestrictedHook::from_hook(&hook.name).is_some() && hook.action.is_none();
-    let mut log = vec![LogRecord {
-        level: Level::Info,
-        message: format!("Reactive main running for hook {}", hook.name),
-    }];
+    let mut log = vec![LogRecord::new(Level::Info, format!("Reactive main running for hook {}", hook.name))];
     if restricted {
-        log.push(LogRecord {
-            level: Level::Info,
-            message: "Restricted mode.".into(),
-        });
+        log.push(LogRecord::new(Level::Info, "Restricted mode."));
     }
     let mut session = match Session::open(registry, store.transaction(), hook) {
         Ok(s) => s,
@@ -131,8 +125,5 @@ fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineE
 }
 
 fn hook_error(e: &EngineError) -> LogRecord {
-    LogRecord {
-        level: Level::Error,
-        message: format!("Hook error:\n{e}"),
-    }
+    LogRecord::new(Level::Error, format!("Hook error:\n{e}"))
 }

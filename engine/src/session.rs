@@ -108,10 +108,7 @@ impl Session {
     }
 
     pub(crate) fn log(&self, level: Level, message: impl Into<String>) {
-        self.log.borrow_mut().push(LogRecord {
-            level,
-            message: message.into(),
-        });
+        self.log.borrow_mut().push(LogRecord::new(level, message.into()));
     }
 
     pub(crate) fn fail(&mut self, error: EngineError) {

@@ -61,10 +61,7 @@ impl Tracer {
         if self.msgs.len() > 1 {
             self.msgs.insert(0, "tracer>".to_owned());
         }
-        log.push(LogRecord {
-            level: Level::Debug,
-            message: self.msgs.join("\n"),
-        });
+        log.push(LogRecord::new(Level::Debug, self.msgs.join("\n")));
         self.msgs.clear();
     }
 

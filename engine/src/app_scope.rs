@@ -1,0 +1,229 @@
+//! Application scope: flags and key/values shared by every unit of the
+//! application, kept in Juju's leader settings so that a replacement unit (a new
+//! unit name after a pod-spec change) finds them at its first hook.
+//!
+//! Application flags are ordinary flags whose name starts with [`APP_FLAG_PREFIX`]
+//! (`app:`): handlers gate on them with the same attributes,
+//! `#[when("app:db.requested")]`. Only the leader writes them; every unit reads
+//! them. The leader's changes go out in ONE `leader-set` at commit, before the
+//! unit store commits.
+//!
+//! In leader settings, every key of this module starts with [`LEADER_PREFIX`]:
+//! `charm-reactive.app.flag.<flag>` (`set`, or `v:<hex>` for a flag with a value)
+//! and `charm-reactive.app.kv.<key>` (the value as JSON, readable with
+//! `juju run --unit x/0 leader-get`).
+
+use std::collections::BTreeMap;
+
+use crate::EngineError;
+
+/// Flags in application scope start with this.
+pub const APP_FLAG_PREFIX: &str = "app:";
+
+/// Every leader-settings key of the application scope starts with this.
+pub const LEADER_PREFIX: &str = "charm-reactive.app.";
+
+const FLAG_KEY: &str = "charm-reactive.app.flag.";
+const KV_KEY: &str = "charm-reactive.app.kv.";
+
+/// Linux's limit on one argument (MAX_ARG_STRLEN); leader-set has no `--file`.
+pub const MAX_ARGUMENT_BYTES: usize = 128 * 1024;
+
+/// A conservative bound for all arguments of the one leader-set call (ARG_MAX is
+/// usually 2 MiB, shared with the environment).
+pub const MAX_TOTAL_BYTES: usize = 1024 * 1024;
+
+/// Whether `flag` is an application flag.
+pub fn is_app_flag(flag: &str) -> bool {
+    flag.starts_with(APP_FLAG_PREFIX)
+}
+
+/// The application scope as this hook sees it: leader settings as read at first
+/// use, plus this hook's changes.
+#[derive(Debug, Default)]
+pub(crate) struct AppScope {
+    /// The scope's leader-settings keys as read (None: not read yet).
+    loaded: Option<BTreeMap<String, String>>,
+    /// Changes: `Some(value)` to write, `None` to delete.
+    pending: BTreeMap<String, Option<String>>,
+}
+
+impl AppScope {
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
+    }
+
+    /// Takes the leader settings read from Juju, keeping only this module's keys.
+    pub(crate) fn load(&mut self, settings: BTreeMap<String, String>) {
+        self.loaded = Some(
+            settings
+                .into_iter()
+                .filter(|(k, _)| k.starts_with(LEADER_PREFIX))
+                .collect(),
+        );
+    }
+
+    /// The application flags stored in leader settings, with their raw values, as
+    /// engine flag names (`app:<name>`).
+    pub(crate) fn flags(&self) -> Result<Vec<(String, Option<Vec<u8>>)>, EngineError> {
+        let Some(loaded) = &self.loaded else {
+            return Ok(Vec::new());
+        };
+        loaded
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix(FLAG_KEY).map(|f| (f, v)))
+            .map(|(f, v)| Ok((format!("{APP_FLAG_PREFIX}{f}"), decode_flag(f, v)?)))
+            .collect()
+    }
+
+    /// Records an application flag's new state (`None`: cleared).
+    pub(crate) fn write_flag(&mut self, flag: &str, value: Option<&Option<Vec<u8>>>) {
+        let name = flag.strip_prefix(APP_FLAG_PREFIX).unwrap_or(flag);
+        let encoded = value.map(|v| match v {
+            None => "set".to_owned(),
+            Some(bytes) => format!("v:{}", hex(bytes)),
+        });
+        self.pending.insert(format!("{FLAG_KEY}{name}"), encoded);
+    }
+
+    /// An application value, as JSON text.
+    pub(crate) fn get(&self, key: &str) -> Option<&str> {
+        let full = format!("{KV_KEY}{key}");
+        match self.pending.get(&full) {
+            Some(v) => v.as_deref(),
+            None => self.loaded.as_ref()?.get(&full).map(String::as_str),
+        }
+    }
+
+    pub(crate) fn set(&mut self, key: &str, json: String) -> Result<(), EngineError> {
+        let full = format!("{KV_KEY}{key}");
+        let size = full.len() + 1 + json.len();
+        if size >= MAX_ARGUMENT_BYTES {
+            return Err(EngineError::AppValueTooLarge {
+                key: key.to_owned(),
+                size,
+                limit: MAX_ARGUMENT_BYTES,
+            });
+        }
+        self.pending.insert(full, Some(json));
+        Ok(())
+    }
+
+    pub(crate) fn unset(&mut self, key: &str) {
+        self.pending.insert(format!("{KV_KEY}{key}"), None);
+    }
+
+    /// Keys of application values starting with `prefix`, sorted.
+    pub(crate) fn keys(&self, prefix: &str) -> Vec<String> {
+        let full = format!("{KV_KEY}{prefix}");
+        let mut keys: BTreeMap<&str, bool> = BTreeMap::new();
+        if let Some(loaded) = &self.loaded {
+            for k in loaded.keys().filter(|k| k.starts_with(&full)) {
+                keys.insert(k, true);
+            }
+        }
+        for (k, v) in self.pending.iter().filter(|(k, _)| k.starts_with(&full)) {
+            keys.insert(k, v.is_some());
+        }
+        keys.into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(k, _)| k[KV_KEY.len()..].to_owned())
+            .collect()
+    }
+
+    /// The settings the one `leader-set` of this hook must write: only real
+    /// changes (`""` deletes a key, as leader-set does). Empty when nothing changed.
+    pub(crate) fn changes(&self) -> Result<BTreeMap<String, String>, EngineError> {
+        let empty = BTreeMap::new();
+        let loaded = self.loaded.as_ref().unwrap_or(&empty);
+        let mut out = BTreeMap::new();
+        for (k, v) in &self.pending {
+            let old = loaded.get(k);
+            match v {
+                Some(v) if old != Some(v) => out.insert(k.clone(), v.clone()),
+                None if old.is_some() => out.insert(k.clone(), String::new()),
+                _ => None,
+            };
+        }
+        let total: usize = out.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        if total > MAX_TOTAL_BYTES {
+            return Err(EngineError::AppValueTooLarge {
+                key: "(all changes of this hook)".into(),
+                size: total,
+                limit: MAX_TOTAL_BYTES,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn decode_flag(flag: &str, value: &str) -> Result<Option<Vec<u8>>, EngineError> {
+    if value == "set" {
+        return Ok(None);
+    }
+    let bad = || EngineError::Value {
+        what: format!("application flag {flag:?} in leader settings"),
+        op: "decoded",
+        reason: format!("expected \"set\" or \"v:<hex>\", found {value:?}"),
+    };
+    let hex = value.strip_prefix("v:").ok_or_else(bad)?;
+    if hex.len() % 2 != 0 {
+        return Err(bad());
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad()))
+        .collect::<Result<Vec<u8>, _>>()
+        .map(Some)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_round_trip_through_leader_settings() {
+        let mut scope = AppScope::default();
+        scope.load(BTreeMap::new());
+        scope.write_flag("app:a", Some(&None));
+        scope.write_flag("app:b", Some(&Some(vec![1, 0xff])));
+        let changes = scope.changes().unwrap();
+        let mut next = AppScope::default();
+        next.load(changes.into_iter().chain([("unrelated".to_owned(), "x".to_owned())]).collect());
+        assert_eq!(
+            next.flags().unwrap(),
+            [("app:a".to_owned(), None), ("app:b".to_owned(), Some(vec![1, 0xff]))]
+        );
+    }
+
+    #[test]
+    fn only_real_changes_are_written_and_deletes_are_empty() {
+        let mut scope = AppScope::default();
+        scope.load(
+            [("charm-reactive.app.kv.x".to_owned(), "1".to_owned()), ("charm-reactive.app.kv.y".to_owned(), "2".to_owned())]
+                .into_iter()
+                .collect(),
+        );
+        scope.set("x", "1".into()).unwrap();
+        scope.unset("y");
+        scope.unset("never-there");
+        let changes = scope.changes().unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes["charm-reactive.app.kv.y"], "");
+        assert_eq!(scope.keys(""), ["x"]);
+    }
+
+    #[test]
+    fn oversized_values_are_refused_clearly() {
+        let mut scope = AppScope::default();
+        let err = scope.set("spec", "x".repeat(MAX_ARGUMENT_BYTES)).unwrap_err();
+        assert!(err.to_string().contains("spec"), "{err}");
+        let mut garbage = AppScope::default();
+        garbage.load([("charm-reactive.app.flag.f".to_owned(), "zz".to_owned())].into_iter().collect());
+        assert!(garbage.flags().is_err());
+    }
+}
