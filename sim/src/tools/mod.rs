@@ -110,12 +110,15 @@ pub fn serve(
         cwd: PathBuf::from(&req.cwd),
         stdin: req.stdin.clone(),
     };
-    let names = tool_names(env.model.juju_version);
-    let result = if names.contains(&req.command.as_str()) {
-        env.dispatch(&req.command, &req.args)
-    } else {
-        Err(ToolError::Run(format!("unknown command: {}", req.command)))
-    };
+    if !tool_names(env.model.juju_version).contains(&req.command.as_str()) {
+        // Juju's jujuc server refuses the request itself ("bad request").
+        return Response::Done {
+            code: 1,
+            stdout: String::new(),
+            stderr: format!("error: bad request: unknown command: {}\n", req.command),
+        };
+    }
+    let result = env.dispatch(&req.command, &req.args);
     let (code, stdout, stderr) = match result {
         Ok(Step::NeedsStdin) => return Response::NeedsStdin,
         Ok(Step::Out(out)) => (0, out, String::new()),
