@@ -197,7 +197,9 @@ pub(crate) fn classify(
         };
     }
     // A non-leader's `relation-set --app`: Juju says only this.
-    if tool == "relation-set" && args.iter().any(|a| a == "--app") && has("cannot write relation settings")
+    if tool == "relation-set"
+        && args.iter().any(|a| a == "--app")
+        && has("cannot write relation settings")
     {
         return BackendError::NotLeader {
             tool: tool_s,
@@ -268,7 +270,10 @@ fn relation_arg(args: &[String]) -> Option<String> {
         if a == "-r" || a == "--relation" {
             return it.next().cloned();
         }
-        if let Some(v) = a.strip_prefix("--relation=").or_else(|| a.strip_prefix("-r=")) {
+        if let Some(v) = a
+            .strip_prefix("--relation=")
+            .or_else(|| a.strip_prefix("-r="))
+        {
             return Some(v.to_string());
         }
     }
@@ -298,9 +303,19 @@ mod tests {
         assert!(matches!(e, BackendError::NotLeader { ref tool, .. } if tool == "leader-set"));
         let e = class("status-set", &[], 1, "error: this unit is not the leader\n");
         assert!(matches!(e, BackendError::NotLeader { .. }));
-        let e = class("relation-set", &["-r", "db:1", "--app", "--file", "-"], 1, "ERROR cannot write relation settings\n");
+        let e = class(
+            "relation-set",
+            &["-r", "db:1", "--app", "--file", "-"],
+            1,
+            "ERROR cannot write relation settings\n",
+        );
         assert!(matches!(e, BackendError::NotLeader { .. }));
-        let e = class("relation-set", &["-r", "db:1", "--file", "-"], 1, "ERROR cannot write relation settings\n");
+        let e = class(
+            "relation-set",
+            &["-r", "db:1", "--file", "-"],
+            1,
+            "ERROR cannot write relation settings\n",
+        );
         assert!(matches!(e, BackendError::ToolFailed { .. }));
         let e = class(
             "relation-get",
@@ -309,11 +324,21 @@ mod tests {
             "ERROR invalid value \"db:9\" for flag -r: relation not found\n",
         );
         assert!(matches!(e, BackendError::RelationNotFound { ref id, .. } if id == "db:9"));
-        let e = class("relation-ids", &["-r", "7"], 2, "error: invalid value \"7\" for flag -r: unknown relation id");
+        let e = class(
+            "relation-ids",
+            &["-r", "7"],
+            2,
+            "error: invalid value \"7\" for flag -r: unknown relation id",
+        );
         assert!(matches!(e, BackendError::RelationNotFound { ref id, .. } if id == "7"));
         let e = class("action-get", &[], 1, "ERROR not running an action\n");
         assert!(matches!(e, BackendError::NotInAction { .. }));
-        let e = class("relation-list", &["--app"], 2, "ERROR option provided but not defined: --app\n");
+        let e = class(
+            "relation-list",
+            &["--app"],
+            2,
+            "ERROR option provided but not defined: --app\n",
+        );
         assert!(
             matches!(e, BackendError::Unsupported { ref juju_version, ref detail, .. } if juju_version == "2.9.42" && detail.contains("--app"))
         );
@@ -326,7 +351,12 @@ mod tests {
             "ERROR value for key \"k\" exceeds the max allowed value size of 65536 bytes\n",
         );
         assert!(matches!(e, BackendError::QuotaExceeded { .. }));
-        let e = class("network-get", &["x"], 1, "ERROR no network config found for binding \"x\"\n");
+        let e = class(
+            "network-get",
+            &["x"],
+            1,
+            "ERROR no network config found for binding \"x\"\n",
+        );
         assert!(matches!(e, BackendError::NotFound { .. }));
         let e = class(
             "relation-get",
@@ -335,7 +365,12 @@ mod tests {
             "ERROR cannot read settings for unit \"a/9\" in relation \"db:1\": unit \"a/9\": settings not found\n",
         );
         assert!(matches!(e, BackendError::NotFound { .. }));
-        let e = class("juju-log", &[], 2, "warning: x\nERROR no message specified\n");
+        let e = class(
+            "juju-log",
+            &[],
+            2,
+            "warning: x\nERROR no message specified\n",
+        );
         match e {
             BackendError::ToolFailed { code, stderr, .. } => {
                 assert_eq!(code, Some(2));

@@ -99,7 +99,10 @@ pub(crate) fn log_chunks(message: &str) -> Vec<&str> {
 }
 
 /// `status-set [--application] -- <state> <message>`.
-pub(crate) fn status_set(target: StatusTarget, status: &Status) -> Result<Invocation, BackendError> {
+pub(crate) fn status_set(
+    target: StatusTarget,
+    status: &Status,
+) -> Result<Invocation, BackendError> {
     if !status.state.is_settable() {
         return Err(BackendError::InvalidArgument {
             tool: "status-set".into(),
@@ -113,7 +116,11 @@ pub(crate) fn status_set(target: StatusTarget, status: &Status) -> Result<Invoca
     if target == StatusTarget::Application {
         args.push("--application".to_string());
     }
-    args.extend(["--".into(), status.state.as_str().into(), status.message.clone()]);
+    args.extend([
+        "--".into(),
+        status.state.as_str().into(),
+        status.message.clone(),
+    ]);
     check_arguments("status-set", "message", &args)?;
     Ok(Invocation::new("status-set", args))
 }
@@ -152,13 +159,31 @@ pub(crate) fn leader_get() -> Invocation {
     Invocation::new("leader-get", ["--format=json"])
 }
 
-/// `leader-set k=v ...` (an empty value deletes). leader-set has no `--file`, so
+/// `leader-set k=v ...` (an empty value deletes; an empty map makes no call).
+/// Values with surrounding whitespace are refused: some Juju versions trim
+/// `key=value` arguments, so they would not read back. leader-set has no `--file`, so
 /// each `key=value` must fit one argument; calls are split to stay under
 /// [`MAX_CALL_BYTES`] (leader-set merges, so several calls write the same).
 pub(crate) fn leader_set(
     settings: &BTreeMap<String, Option<String>>,
 ) -> Result<Vec<Invocation>, BackendError> {
-    let pairs = key_value_args("leader-set", settings.iter().map(|(k, v)| (k, v.as_deref().unwrap_or(""))))?;
+    for (k, v) in settings {
+        if let Some(v) = v.as_deref().filter(|v| v.trim() != *v) {
+            return Err(BackendError::InvalidArgument {
+                tool: "leader-set".into(),
+                reason: format!(
+                    "value of {k:?} has leading or trailing whitespace, which some Juju versions trim from key=value arguments ({} bytes)",
+                    v.len()
+                ),
+            });
+        }
+    }
+    let pairs = key_value_args(
+        "leader-set",
+        settings
+            .iter()
+            .map(|(k, v)| (k, v.as_deref().unwrap_or(""))),
+    )?;
     Ok(split_calls("leader-set", pairs))
 }
 
@@ -169,14 +194,22 @@ pub(crate) fn relation_ids(endpoint: &str) -> Invocation {
 
 /// `relation-list --format=json -r <id>`.
 pub(crate) fn relation_list(rid: &RelationId) -> Invocation {
-    Invocation::new("relation-list", ["--format=json".to_string(), "-r".into(), rid.to_string()])
+    Invocation::new(
+        "relation-list",
+        ["--format=json".to_string(), "-r".into(), rid.to_string()],
+    )
 }
 
 /// `relation-list --format=json -r <id> --app` (Juju ≥ 2.8.1): the remote application.
 pub(crate) fn relation_list_app(rid: &RelationId) -> Invocation {
     Invocation::new(
         "relation-list",
-        ["--format=json".to_string(), "-r".into(), rid.to_string(), "--app".into()],
+        [
+            "--format=json".to_string(),
+            "-r".into(),
+            rid.to_string(),
+            "--app".into(),
+        ],
     )
 }
 
@@ -307,7 +340,9 @@ pub(crate) fn action_get() -> Invocation {
 }
 
 /// `action-set k=v ...`: dotted keys build nested maps in the result.
-pub(crate) fn action_set(results: &BTreeMap<String, String>) -> Result<Vec<Invocation>, BackendError> {
+pub(crate) fn action_set(
+    results: &BTreeMap<String, String>,
+) -> Result<Vec<Invocation>, BackendError> {
     for k in results.keys() {
         check_action_key(k)?;
     }
@@ -405,22 +440,27 @@ fn check_arguments(tool: &str, what: &str, args: &[String]) -> Result<(), Backen
     }
 }
 
-/// Groups arguments into calls of at most [`MAX_CALL_BYTES`] (at least one call).
+/// Groups arguments into calls of at most [`MAX_CALL_BYTES`]; no arguments, no
+/// call (leader-set refuses to run without arguments).
 fn split_calls(tool: &'static str, args: Vec<String>) -> Vec<Invocation> {
-    let mut calls: Vec<Vec<String>> = vec![Vec::new()];
+    let mut calls: Vec<Vec<String>> = Vec::new();
     let mut size = 0;
     for a in args {
         // +1: each argument is NUL-terminated in the exec block.
         let len = a.len() + 1;
-        let current = calls.last_mut().expect("calls is never empty");
-        if !current.is_empty() && size + len > MAX_CALL_BYTES {
-            calls.push(Vec::new());
-            size = 0;
+        match calls.last_mut() {
+            Some(current) if size + len <= MAX_CALL_BYTES => current.push(a),
+            _ => {
+                calls.push(vec![a]);
+                size = 0;
+            }
         }
         size += len;
-        calls.last_mut().expect("calls is never empty").push(a);
     }
-    calls.into_iter().map(|a| Invocation::new(tool, a)).collect()
+    calls
+        .into_iter()
+        .map(|a| Invocation::new(tool, a))
+        .collect()
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -465,23 +505,42 @@ mod tests {
         let e = leader_set(&settings(&[("a=b", Some("1"))])).unwrap_err();
         assert!(matches!(e, BackendError::InvalidArgument { .. }));
         let half = "v".repeat(100_000);
-        let many: BTreeMap<String, Option<String>> =
-            (0..25).map(|i| (format!("k{i:02}"), Some(half.clone()))).collect();
+        let many: BTreeMap<String, Option<String>> = (0..25)
+            .map(|i| (format!("k{i:02}"), Some(half.clone())))
+            .collect();
         let calls = leader_set(&many).unwrap();
         assert_eq!(calls.len(), 3);
-        assert!(calls.iter().all(|c| c.args.iter().map(|a| a.len() + 1).sum::<usize>() <= MAX_CALL_BYTES));
+        assert!(calls
+            .iter()
+            .all(|c| c.args.iter().map(|a| a.len() + 1).sum::<usize>() <= MAX_CALL_BYTES));
         assert_eq!(calls.iter().map(|c| c.args.len()).sum::<usize>(), 25);
-        assert_eq!(leader_set(&BTreeMap::new()).unwrap().len(), 1);
+        assert!(leader_set(&BTreeMap::new()).unwrap().is_empty());
+        let e = leader_set(&settings(&[("k", Some(" v"))])).unwrap_err();
+        assert!(matches!(e, BackendError::InvalidArgument { .. }));
     }
 
     #[test]
     fn state_limits() {
-        let ok: BTreeMap<String, String> = [("k".to_string(), "v".repeat(MAX_STATE_VALUE_BYTES))].into();
+        let ok: BTreeMap<String, String> =
+            [("k".to_string(), "v".repeat(MAX_STATE_VALUE_BYTES))].into();
         assert!(state_set(&ok).is_ok());
-        let big: BTreeMap<String, String> = [("k".to_string(), "v".repeat(MAX_STATE_VALUE_BYTES + 1))].into();
-        assert!(matches!(state_set(&big), Err(BackendError::ValueTooLarge { limit: MAX_STATE_VALUE_BYTES, .. })));
+        let big: BTreeMap<String, String> =
+            [("k".to_string(), "v".repeat(MAX_STATE_VALUE_BYTES + 1))].into();
+        assert!(matches!(
+            state_set(&big),
+            Err(BackendError::ValueTooLarge {
+                limit: MAX_STATE_VALUE_BYTES,
+                ..
+            })
+        ));
         let long_key: BTreeMap<String, String> = [("k".repeat(257), "v".to_string())].into();
-        assert!(matches!(state_set(&long_key), Err(BackendError::ValueTooLarge { limit: MAX_STATE_KEY_BYTES, .. })));
+        assert!(matches!(
+            state_set(&long_key),
+            Err(BackendError::ValueTooLarge {
+                limit: MAX_STATE_KEY_BYTES,
+                ..
+            })
+        ));
     }
 
     #[test]

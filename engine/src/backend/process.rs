@@ -55,8 +55,20 @@ pub(crate) fn run(spec: &Spawn<'_>) -> Result<Output, BackendError> {
 
     let (tx, rx) = mpsc::channel();
     for (stream, pipe) in [
-        (Stream::Out, child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
-        (Stream::Err, child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>)),
+        (
+            Stream::Out,
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
+        (
+            Stream::Err,
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        ),
     ] {
         let Some(mut pipe) = pipe else { continue };
         let tx = tx.clone();
@@ -175,7 +187,12 @@ mod tests {
 
     #[test]
     fn collects_output_code_and_env() {
-        let out = sh("echo out $FAKE_VAR; echo err >&2; exit 3", None, Duration::from_secs(30)).unwrap();
+        let out = sh(
+            "echo out $FAKE_VAR; echo err >&2; exit 3",
+            None,
+            Duration::from_secs(30),
+        )
+        .unwrap();
         assert_eq!(out.code, Some(3));
         assert_eq!(out.stdout, b"out 42\n");
         assert_eq!(out.stderr, b"err\n");
@@ -199,7 +216,9 @@ mod tests {
     #[test]
     fn hanging_tool_is_killed() {
         let e = sh("exec sleep 600", None, Duration::from_millis(100)).unwrap_err();
-        assert!(matches!(e, BackendError::Timeout { ref tool, after } if tool == "sh" && after == Duration::from_millis(100)));
+        assert!(
+            matches!(e, BackendError::Timeout { ref tool, after } if tool == "sh" && after == Duration::from_millis(100))
+        );
     }
 
     #[test]
@@ -229,6 +248,9 @@ mod tests {
             timeout: Duration::from_secs(5),
         })
         .unwrap_err();
-        assert!(matches!(e, BackendError::ArgumentsTooLong { bytes, .. } if bytes == 200 * 1024 + 1), "{e:?}");
+        assert!(
+            matches!(e, BackendError::ArgumentsTooLong { bytes, .. } if bytes == 200 * 1024 + 1),
+            "{e:?}"
+        );
     }
 }

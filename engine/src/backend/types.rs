@@ -409,7 +409,15 @@ mod tests {
 
     #[test]
     fn status_words() {
-        for s in ["maintenance", "blocked", "waiting", "active", "unknown", "error", "terminated"] {
+        for s in [
+            "maintenance",
+            "blocked",
+            "waiting",
+            "active",
+            "unknown",
+            "error",
+            "terminated",
+        ] {
             assert_eq!(s.parse::<StatusState>().unwrap().as_str(), s);
         }
         assert!("busy".parse::<StatusState>().is_err());
