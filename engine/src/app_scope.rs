@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::flags::FlagValue;
 use crate::EngineError;
 
 /// Flags in application scope start with this.
@@ -65,7 +66,7 @@ impl AppScope {
 
     /// The application flags stored in leader settings, with their raw values, as
     /// engine flag names (`app:<name>`).
-    pub(crate) fn flags(&self) -> Result<Vec<(String, Option<Vec<u8>>)>, EngineError> {
+    pub(crate) fn flags(&self) -> Result<Vec<(String, FlagValue)>, EngineError> {
         let Some(loaded) = &self.loaded else {
             return Ok(Vec::new());
         };
@@ -77,7 +78,7 @@ impl AppScope {
     }
 
     /// Records an application flag's new state (`None`: cleared).
-    pub(crate) fn write_flag(&mut self, flag: &str, value: Option<&Option<Vec<u8>>>) {
+    pub(crate) fn write_flag(&mut self, flag: &str, value: Option<&FlagValue>) {
         let name = flag.strip_prefix(APP_FLAG_PREFIX).unwrap_or(flag);
         let encoded = value.map(|v| match v {
             None => "set".to_owned(),
@@ -132,20 +133,23 @@ impl AppScope {
     }
 
     /// The settings the one `leader-set` of this hook must write: only real
-    /// changes (`""` deletes a key, as leader-set does). Empty when nothing changed.
-    pub(crate) fn changes(&self) -> Result<BTreeMap<String, String>, EngineError> {
+    /// changes (`None` deletes a key). Empty when nothing changed.
+    pub(crate) fn changes(&self) -> Result<BTreeMap<String, Option<String>>, EngineError> {
         let empty = BTreeMap::new();
         let loaded = self.loaded.as_ref().unwrap_or(&empty);
         let mut out = BTreeMap::new();
         for (k, v) in &self.pending {
             let old = loaded.get(k);
             match v {
-                Some(v) if old != Some(v) => out.insert(k.clone(), v.clone()),
-                None if old.is_some() => out.insert(k.clone(), String::new()),
+                Some(v) if old != Some(v) => out.insert(k.clone(), Some(v.clone())),
+                None if old.is_some() => out.insert(k.clone(), None),
                 _ => None,
             };
         }
-        let total: usize = out.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let total: usize = out
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len) + 2)
+            .sum();
         if total > MAX_TOTAL_BYTES {
             return Err(EngineError::AppValueTooLarge {
                 key: "(all changes of this hook)".into(),
@@ -157,7 +161,7 @@ impl AppScope {
     }
 }
 
-fn decode_flag(flag: &str, value: &str) -> Result<Option<Vec<u8>>, EngineError> {
+fn decode_flag(flag: &str, value: &str) -> Result<FlagValue, EngineError> {
     if value == "set" {
         return Ok(None);
     }
@@ -193,7 +197,8 @@ mod tests {
         scope.write_flag("app:b", Some(&Some(vec![1, 0xff])));
         let changes = scope.changes().unwrap();
         let mut next = AppScope::default();
-        next.load(changes.into_iter().chain([("unrelated".to_owned(), "x".to_owned())]).collect());
+        let written = changes.into_iter().map(|(k, v)| (k, v.unwrap()));
+        next.load(written.chain([("unrelated".to_owned(), "x".to_owned())]).collect());
         assert_eq!(
             next.flags().unwrap(),
             [("app:a".to_owned(), None), ("app:b".to_owned(), Some(vec![1, 0xff]))]
@@ -213,7 +218,7 @@ mod tests {
         scope.unset("never-there");
         let changes = scope.changes().unwrap();
         assert_eq!(changes.len(), 1);
-        assert_eq!(changes["charm-reactive.app.kv.y"], "");
+        assert_eq!(changes["charm-reactive.app.kv.y"], None);
         assert_eq!(scope.keys(""), ["x"]);
     }
 

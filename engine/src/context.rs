@@ -4,6 +4,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::log::Level;
 use crate::session::{keys, HookInfo, Session};
+use crate::backend::Backend;
 use crate::{EngineError, Trigger};
 
 /// A handler's view of the hook: flags, the unit's key/value store, and the hook.
@@ -150,6 +151,37 @@ impl<'a> Context<'a> {
         Ok(changed)
     }
 
+    /// Juju: status, config, relations, pod specs... (see [`Backend`]).
+    pub fn juju(&mut self) -> &mut dyn Backend {
+        &mut *self.session.juju
+    }
+
+    /// Whether this unit is the leader (cached for the hook).
+    pub fn is_leader(&mut self) -> Result<bool, EngineError> {
+        Ok(self.session.juju.is_leader()?)
+    }
+
+    /// The application scope's key/values, shared by every unit through leader
+    /// settings: any unit reads, only the leader writes. Application flags are
+    /// ordinary flags named `app:<name>`.
+    ///
+    /// ```
+    /// # use charm_reactive::Context;
+    /// fn remember_spec(ctx: &mut Context<'_>, hash: &str) -> Result<(), charm_reactive::EngineError> {
+    ///     if ctx.app()?.get::<String>("pod-spec-hash")?.as_deref() != Some(hash) {
+    ///         ctx.app()?.set("pod-spec-hash", hash)?;
+    ///         ctx.set_flag("app:pod-spec.set");
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn app(&mut self) -> Result<AppData<'_>, EngineError> {
+        self.session.load_app_scope()?;
+        Ok(AppData {
+            session: &mut *self.session,
+        })
+    }
+
     /// The unit's key/value store (charmhelpers' `unitdata.kv()`), in this hook's
     /// transaction.
     pub fn kv(&mut self) -> Kv<'_> {
@@ -201,5 +233,54 @@ impl Kv<'_> {
             .into_iter()
             .map(|(k, _)| k[keys::KV.len()..].to_owned())
             .collect())
+    }
+}
+
+/// The application scope's key/values (see [`Context::app`]). Values are JSON in
+/// leader settings, so an operator can read them with `leader-get`.
+pub struct AppData<'s> {
+    session: &'s mut Session,
+}
+
+impl AppData<'_> {
+    /// The value under `key`, decoded as a `T`.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, EngineError> {
+        match self.session.app.get(key) {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(json).map(Some).map_err(|e| EngineError::Value {
+                what: format!("application value {key:?}"),
+                op: "decoded",
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Stores `value` under `key` (leader only; written at commit).
+    pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), EngineError> {
+        let json = serde_json::to_string(value).map_err(|e| EngineError::Value {
+            what: format!("application value {key:?}"),
+            op: "encoded",
+            reason: e.to_string(),
+        })?;
+        if self.session.app.get(key) == Some(json.as_str()) {
+            return Ok(());
+        }
+        self.session.check_app_write(&format!("setting application value {key:?}"))?;
+        self.session.app.set(key, json)
+    }
+
+    /// Removes `key` (leader only; absent keys are not an error).
+    pub fn unset(&mut self, key: &str) -> Result<(), EngineError> {
+        if self.session.app.get(key).is_none() {
+            return Ok(());
+        }
+        self.session.check_app_write(&format!("removing application value {key:?}"))?;
+        self.session.app.unset(key);
+        Ok(())
+    }
+
+    /// Every key starting with `prefix`, sorted.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        self.session.app.keys(prefix)
     }
 }

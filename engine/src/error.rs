@@ -40,6 +40,9 @@ pub enum EngineError {
         /// What was being written.
         what: String,
     },
+    /// A hook tool failed.
+    #[error(transparent)]
+    Juju(crate::backend::BackendError),
     /// The unit store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

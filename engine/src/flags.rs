@@ -27,6 +27,11 @@ impl FlagState {
         }
     }
 
+    /// Adds a flag as already committed (not a change of this hook).
+    pub(crate) fn load_one(&mut self, flag: String, value: FlagValue) {
+        self.set.insert(flag, value);
+    }
+
     pub(crate) fn contains(&self, flag: &str) -> bool {
         self.set.contains_key(flag)
     }

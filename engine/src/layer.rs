@@ -37,6 +37,12 @@ pub trait Layer: Send + Sync + 'static {
         50
     }
 
+    /// Whether the layer uses application flags, so that leader settings must be
+    /// read at the start of every hook.
+    fn uses_app_scope(&self) -> bool {
+        false
+    }
+
     /// Runs before dispatch.
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let _ = ctx;

@@ -17,17 +17,19 @@
 //!     .build()?;
 //! let dir = tempfile::tempdir()?;
 //! let store = charm_reactive_store::Store::open(dir.path().join("unit.sled"))?;
-//! let hook = HookInfo { name: "install".into(), ..HookInfo::default() };
-//! let outcome = run_hook(Arc::new(registry), &store, hook);
+//! let juju = charm_reactive::backend::MemoryBackend::new(charm_reactive::backend::Model::new("app/0"));
+//! let outcome = run_hook(Arc::new(registry), &store, HookInfo::new("install", "app/0"), Box::new(juju));
 //! assert!(outcome.committed);
 //! assert_eq!(outcome.invoked, ["install", "configure"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod app_scope;
+pub mod backend;
 pub mod condition;
 mod context;
 mod dispatch;
+pub mod dying;
 mod error;
 mod flags;
 mod handler;
@@ -47,13 +49,14 @@ mod trigger;
 
 pub use charm_reactive_store as store;
 pub use condition::{Condition, Phase, RestrictedHook};
-pub use context::{Context, Kv};
+pub use context::{AppData, Context, Kv};
 pub use dispatch::MAX_ITERATIONS;
 pub use error::EngineError;
 pub use handler::{Action, Handler};
 pub use handler_result::IntoHandlerResult;
 pub use layer::Layer;
 pub use registry::Registry;
+pub use dying::{DyingLayer, DYING_FLAG};
 pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
 pub use session::HookInfo;
 pub use trigger::{Trigger, TriggerOn};

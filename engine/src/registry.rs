@@ -61,6 +61,9 @@ pub struct Registry {
     unwatched: Vec<HandlerIdx>,
     /// Handlers with a condition that can change without a flag changing.
     volatile: Vec<HandlerIdx>,
+    /// Whether a handler, trigger or layer names an application flag, so that
+    /// leader settings are read at the start of every hook.
+    uses_app_scope: bool,
 }
 
 /// Builds a [`Registry`] in an explicit order.
@@ -69,9 +72,18 @@ pub struct RegistryBuilder {
     handlers: Vec<Handler>,
     triggers: Vec<Trigger>,
     layers: Vec<Arc<dyn Layer>>,
+    app_scope: bool,
 }
 
 impl RegistryBuilder {
+    /// Reads the application scope at the start of every hook even if no
+    /// handler names an application flag (for charms that only test them with
+    /// `Context::is_flag_set`).
+    pub fn app_scope(mut self, load: bool) -> Self {
+        self.app_scope = load;
+        self
+    }
+
     /// Registers a handler after those already registered. A handler with no
     /// conditions is skipped, as charms.reactive never registers an undecorated
     /// function.
@@ -102,9 +114,19 @@ impl RegistryBuilder {
     pub fn build(self) -> Result<Registry, crate::EngineError> {
         let mut layers = self.layers;
         layers.sort_by(|a, b| (a.order(), a.name()).cmp(&(b.order(), b.name())));
+        let trigger_flags = self.triggers.iter().flat_map(|t| {
+            let on = match &t.on {
+                crate::TriggerOn::Set(f) | crate::TriggerOn::Cleared(f) => f,
+            };
+            std::iter::once(on).chain(&t.set).chain(&t.clear)
+        });
+        let uses_app_scope = self.app_scope
+            || layers.iter().any(|l| l.uses_app_scope())
+            || trigger_flags.into_iter().any(|f| crate::app_scope::is_app_flag(f));
         let mut registry = Registry {
             triggers: self.triggers,
             layers,
+            uses_app_scope,
             ..Registry::default()
         };
         let mut seen = std::collections::HashSet::new();
@@ -121,6 +143,7 @@ impl RegistryBuilder {
                 registry.unwatched.push(idx);
             }
             for f in &watched {
+                registry.uses_app_scope |= crate::app_scope::is_app_flag(f);
                 registry.watchers.entry(f.clone()).or_default().push(idx);
             }
             registry.watched.push(watched);
@@ -139,15 +162,16 @@ impl Registry {
         RegistryBuilder::default()
     }
 
-    /// Every handler and trigger the attribute macros registered in this binary,
-    /// ordered by (source file, line).
+    /// Every handler, trigger and layer the attribute macros and
+    /// [`crate::register_layer!`] registered in this binary, handlers ordered by
+    /// (source file, line), plus the engine's [`crate::DyingLayer`].
     pub fn from_inventory() -> Result<Registry, crate::EngineError> {
         let mut regs: Vec<&Registration> = inventory::iter::<Registration>.into_iter().collect();
         regs.sort_by(|a, b| (a.file, a.line, a.name).cmp(&(b.file, b.line, b.name)));
         let mut trigs: Vec<&TriggerRegistration> =
             inventory::iter::<TriggerRegistration>.into_iter().collect();
         trigs.sort_by_key(|t| (t.file, t.line));
-        let mut builder = Registry::builder();
+        let mut builder = Registry::builder().layer(crate::DyingLayer);
         for r in regs {
             let run = r.run;
             let mut h = Handler::new(format!("{}:{}:{}", r.file, r.line, r.name), run);
@@ -168,6 +192,11 @@ impl Registry {
     /// The handlers, in registration (dispatch) order.
     pub fn handlers(&self) -> &[Handler] {
         &self.handlers
+    }
+
+    /// Whether leader settings are read at the start of every hook.
+    pub fn uses_app_scope(&self) -> bool {
+        self.uses_app_scope
     }
 
     /// The layers, in the order they run.

@@ -9,7 +9,11 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::{MemoryBackend, Model};
 use crate::store::Store;
+
+/// The unit name the oracle's fake environment uses.
+const UNIT: &str = "app/0";
 use crate::{run_hook, Handler, HookInfo, Registry, Trigger};
 
 /// A program: flags committed before the hook, handlers, triggers, the hook.
@@ -151,7 +155,7 @@ pub struct ReplayResult {
     pub persisted_flags: Vec<String>,
     /// Every juju-log call as `[level, message]`.
     pub log: Vec<(String, String)>,
-    /// Hook tools called other than juju-log (always empty here).
+    /// Hook tools called other than juju-log, as `[tool, args...]`.
     pub hook_tool_calls: Vec<Vec<String>>,
 }
 
@@ -251,15 +255,18 @@ impl Program {
         let outcome = {
             let store = Store::open(&path)?;
             crate::inspect::write_flags(&store, self.initial_flags.iter().map(|f| (f.as_str(), None)))?;
-            let hook = HookInfo {
-                name: self.hook.clone(),
-                unit: "app/0".into(),
-                ..HookInfo::default()
-            };
-            run_hook(registry, &store, hook)
+            let juju = MemoryBackend::new(Model::new(UNIT));
+            run_hook(registry, &store, HookInfo::new(&self.hook, UNIT), Box::new(juju))
         };
         let store = Store::open(&path)?;
         let persisted_flags = crate::inspect::read_flags(&store)?.into_keys().collect();
+        let hook_tool_calls = outcome
+            .juju
+            .calls()
+            .iter()
+            .filter(|c| c.tool != "juju-log")
+            .map(|c| std::iter::once(c.tool.clone()).chain(c.args.iter().cloned()).collect())
+            .collect();
         let tracer = outcome
             .log
             .iter()
@@ -278,7 +285,7 @@ impl Program {
                 .into_iter()
                 .map(|r| (r.level.as_str().to_owned(), r.message))
                 .collect(),
-            hook_tool_calls: Vec::new(),
+            hook_tool_calls,
         })
     }
 }

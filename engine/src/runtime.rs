@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use charm_reactive_store::Store;
 
+use crate::app_scope;
+use crate::backend::{Backend, BackendError};
 use crate::condition::{Phase, RestrictedHook};
 use crate::flags;
 use crate::log::{Level, LogRecord};
@@ -15,93 +17,96 @@ use crate::{EngineError, Registry};
 /// `post-series-upgrade`.
 pub const SERIES_UPGRADE_FLAG: &str = "upgrade.series.in-progress";
 
+
 /// What a hook did.
-#[derive(Debug)]
 pub struct HookOutcome {
     /// Ids of the handlers entered, in order (a failing one included).
     pub invoked: Vec<String>,
     /// The set flags when dispatch ended or failed, sorted (uncommitted on failure).
     pub final_flags: Vec<String>,
-    /// Every `juju-log` record, in order.
+    /// Every `juju-log` record, in order; not yet sent (see [`crate::main`]).
     pub log: Vec<LogRecord>,
     /// Why the hook failed, if it did.
     pub error: Option<EngineError>,
     /// Whether the store transaction was committed.
     pub committed: bool,
+    /// The backend, for its call record.
+    pub juju: Box<dyn Backend>,
 }
 
-impl HookOutcome {
-    fn failed(log: Vec<LogRecord>, error: EngineError) -> HookOutcome {
-        HookOutcome {
-            invoked: Vec::new(),
-            final_flags: Vec::new(),
-            log,
-            error: Some(error),
-            committed: false,
-        }
+impl std::fmt::Debug for HookOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookOutcome")
+            .field("invoked", &self.invoked)
+            .field("final_flags", &self.final_flags)
+            .field("error", &self.error)
+            .field("committed", &self.committed)
+            .finish_non_exhaustive()
     }
 }
 
-/// Runs one hook against `store`: the counterpart of charms.reactive's `main()`.
+/// Runs one hook against `store` and `juju`: the counterpart of
+/// charms.reactive's `main()`.
 ///
-/// On success every change (flags, key/values, bookkeeping) is committed as one
-/// batch; on failure nothing is, and the outcome says why.
-pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo) -> HookOutcome {
+/// On success the application scope's changes go out in one `leader-set`, then
+/// every unit change (flags, key/values, bookkeeping) is committed as one batch;
+/// on failure nothing is written, and the outcome says why.
+pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Box<dyn Backend>) -> HookOutcome {
     let restricted = RestrictedHook::from_hook(&hook.name).is_some() && hook.action.is_none();
     let mut log = vec![LogRecord::new(Level::Info, format!("Reactive main running for hook {}", hook.name))];
     if restricted {
         log.push(LogRecord::new(Level::Info, "Restricted mode."));
     }
-    let mut session = match Session::open(registry, store.transaction(), hook) {
+    let mut session = match Session::open(registry, store.transaction(), hook, juju) {
         Ok(s) => s,
-        Err(e) => {
+        Err((e, juju)) => {
             log.push(hook_error(&e));
-            return HookOutcome::failed(log, e);
+            return HookOutcome {
+                invoked: Vec::new(),
+                final_flags: Vec::new(),
+                log,
+                error: Some(e),
+                committed: false,
+                juju,
+            };
         }
     };
     session.log = log.into();
-    let result = run_session(&mut session, restricted);
+    let result = run_session(&mut session, restricted).and_then(|phase| commit(&mut session, phase));
     let Session {
         invoked,
         flags,
         log,
-        mut tx,
+        tx,
+        juju,
         ..
     } = session;
+    let result = result.and_then(|()| Ok(tx.commit().map(drop)?));
     let mut log = log.into_inner();
-    let final_flags = flags.sorted();
-    let result = result.and_then(|phase| {
-        for (flag, value) in flags.diff() {
-            let key = format!("{}{flag}", flags::FLAG_PREFIX);
-            match value {
-                Some(v) => tx.put_raw(&key, flags::encode(v))?,
-                None => tx.unset(&key)?,
-            }
-        }
-        tx.set(keys::PHASE, phase.as_str())?;
-        tx.commit()?;
-        Ok(())
-    });
     let error = result.err();
     if let Some(e) = &error {
         log.push(hook_error(e));
     }
     HookOutcome {
         invoked,
-        final_flags,
+        final_flags: flags.sorted(),
         log,
         committed: error.is_none(),
         error,
+        juju,
     }
 }
 
 /// Start-up, dispatch and tear-down; returns the phase to persist.
 fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineError> {
+    if session.registry.uses_app_scope() {
+        session.load_app_scope()?;
+    }
     if restricted {
         session.dispatch(true)?;
         return Ok(Phase::Restricted);
     }
-    // atstart: the LogTracer first, then the automatic flags.
+    // atstart: the LogTracer first, then the automatic flags, then layers.
     session.tracer.enable(true);
     match session.hook.name.as_str() {
         "pre-series-upgrade" => session.set_flag(SERIES_UPGRADE_FLAG, None),
@@ -124,6 +129,37 @@ fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineE
     Ok(Phase::Other)
 }
 
+/// Writes the hook's changes: the application scope in one `leader-set` (which
+/// Juju applies at once), then the unit's flags and bookkeeping into the store
+/// transaction, which the caller commits last. A crash between the two leaves
+/// leader settings ahead of the unit store; the next hook re-applies the same
+/// changes, which is harmless because application writes are idempotent.
+fn commit(session: &mut Session, phase: Phase) -> Result<(), EngineError> {
+    for (flag, value) in session.flags.diff() {
+        if app_scope::is_app_flag(flag) {
+            session.app.write_flag(flag, value);
+            continue;
+        }
+        let key = format!("{}{flag}", flags::FLAG_PREFIX);
+        match value {
+            Some(v) => session.tx.put_raw(&key, flags::encode(v))?,
+            None => session.tx.unset(&key)?,
+        }
+    }
+    let changes = session.app.changes()?;
+    if !changes.is_empty() {
+        session.juju.leader_set(&changes).map_err(EngineError::from)?;
+    }
+    session.tx.set(keys::PHASE, phase.as_str())?;
+    Ok(())
+}
+
 fn hook_error(e: &EngineError) -> LogRecord {
     LogRecord::new(Level::Error, format!("Hook error:\n{e}"))
+}
+
+impl From<BackendError> for EngineError {
+    fn from(e: BackendError) -> Self {
+        EngineError::Juju(e)
+    }
 }

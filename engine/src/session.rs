@@ -10,6 +10,9 @@ use charm_reactive_store::Transaction;
 use crate::condition::Phase;
 use crate::flags::{self, FlagState, FlagValue};
 use crate::log::{Level, LogRecord};
+use crate::app_scope::{self, AppScope};
+use crate::backend::Backend;
+use crate::hook_env::{HookEnv, Invocation, JujuVersion, RelationContext};
 use crate::pattern::RelationSpec;
 use crate::registry::HandlerIdx;
 use crate::tracer::Tracer;
@@ -32,14 +35,53 @@ const MAX_TRIGGER_DEPTH: usize = 256;
 /// What the engine needs to know about the hook being run.
 #[derive(Debug, Clone, Default)]
 pub struct HookInfo {
-    /// The hook's name, e.g. `config-changed`.
+    /// The hook's name, e.g. `config-changed`; for an action, the action's name.
     pub name: String,
     /// The action's name, when this is an action invocation.
     pub action: Option<String>,
-    /// The unit, e.g. `con6/3`, for structured events.
+    /// The unit, e.g. `con6/3`.
     pub unit: String,
-    /// The charm's relations, for `{role:interface}` hook patterns.
+    /// The relation of a relation hook.
+    pub relation: Option<RelationContext>,
+    /// The Juju agent's version, when known.
+    pub juju_version: Option<JujuVersion>,
+    /// The charm's relations (metadata.yaml), for `{role:interface}` hook
+    /// patterns and endpoints.
     pub relations: Vec<RelationSpec>,
+}
+
+impl HookInfo {
+    /// A hook called `name` on `unit`, with no relation context.
+    pub fn new(name: impl Into<String>, unit: impl Into<String>) -> HookInfo {
+        HookInfo {
+            name: name.into(),
+            unit: unit.into(),
+            ..HookInfo::default()
+        }
+    }
+
+    /// The hook described by Juju's environment, with the charm's relations.
+    pub fn from_env(env: &HookEnv, relations: Vec<RelationSpec>) -> HookInfo {
+        HookInfo {
+            name: env.name().to_owned(),
+            action: match &env.invocation {
+                Invocation::Action(a) => Some(a.clone()),
+                Invocation::Hook(_) => None,
+            },
+            unit: env.unit.clone(),
+            relation: env.relation.clone(),
+            juju_version: env.juju_version,
+            relations,
+        }
+    }
+
+    /// Whether this unit is the one leaving the hook's relation (`JUJU_DEPARTING_UNIT`).
+    pub fn is_departing_unit(&self) -> bool {
+        self.relation
+            .as_ref()
+            .and_then(|r| r.departing_unit.as_deref())
+            .is_some_and(|u| u == self.unit)
+    }
 }
 
 /// charms.reactive's FlagWatch: which flags changed in the previous `_invoke`.
@@ -72,21 +114,37 @@ pub(crate) struct Session {
     pub(crate) failure: Option<EngineError>,
     pub(crate) invoked: Vec<String>,
     hook_matches: Vec<Option<bool>>,
+    /// Juju, for this hook.
+    pub(crate) juju: Box<dyn Backend>,
+    /// The application scope (leader settings), read at first use.
+    pub(crate) app: AppScope,
 }
 
 impl Session {
     /// Loads the unit's flags and the engine's bookkeeping from `tx`.
-    pub(crate) fn open(registry: Arc<Registry>, tx: Transaction, hook: HookInfo) -> Result<Self, EngineError> {
-        let flags = FlagState::load(
-            tx.scan_prefix(flags::FLAG_PREFIX)?
-                .into_iter()
-                .map(|(k, v)| (k[flags::FLAG_PREFIX.len()..].to_owned(), flags::decode(v))),
-        );
-        let phase = tx.get::<String>(keys::PHASE)?.as_deref().and_then(Phase::parse);
-        let mut triggers = TriggerTable::default();
-        for t in registry.triggers() {
-            triggers.register(t.clone())?;
-        }
+    pub(crate) fn open(
+        registry: Arc<Registry>,
+        tx: Transaction,
+        hook: HookInfo,
+        juju: Box<dyn Backend>,
+    ) -> Result<Self, (EngineError, Box<dyn Backend>)> {
+        let loaded = (|| -> Result<_, EngineError> {
+            let flags = FlagState::load(
+                tx.scan_prefix(flags::FLAG_PREFIX)?
+                    .into_iter()
+                    .map(|(k, v)| (k[flags::FLAG_PREFIX.len()..].to_owned(), flags::decode(v))),
+            );
+            let phase = tx.get::<String>(keys::PHASE)?.as_deref().and_then(Phase::parse);
+            let mut triggers = TriggerTable::default();
+            for t in registry.triggers() {
+                triggers.register(t.clone())?;
+            }
+            Ok((flags, phase, triggers))
+        })();
+        let (flags, phase, triggers) = match loaded {
+            Ok(l) => l,
+            Err(e) => return Err((e, juju)),
+        };
         let n = registry.handlers().len();
         Ok(Session {
             registry,
@@ -104,7 +162,35 @@ impl Session {
             failure: None,
             invoked: Vec::new(),
             hook_matches: vec![None; n],
+            juju,
+            app: AppScope::default(),
         })
+    }
+
+    // ---- application scope ------------------------------------------------
+
+    /// Reads leader settings (once per hook) and adds the application flags to
+    /// the flag set, as flags committed by earlier hooks.
+    pub(crate) fn load_app_scope(&mut self) -> Result<(), EngineError> {
+        if self.app.is_loaded() {
+            return Ok(());
+        }
+        let settings = self.juju.leader_get()?;
+        self.app.load(settings);
+        for (flag, value) in self.app.flags()? {
+            self.flags.load_one(flag, value);
+        }
+        Ok(())
+    }
+
+    /// Refuses an application-scope write from a non-leader.
+    pub(crate) fn check_app_write(&mut self, what: &str) -> Result<(), EngineError> {
+        self.load_app_scope()?;
+        if self.juju.is_leader()? {
+            Ok(())
+        } else {
+            Err(EngineError::NotLeader { what: what.to_owned() })
+        }
     }
 
     pub(crate) fn log(&self, level: Level, message: impl Into<String>) {
@@ -131,7 +217,7 @@ impl Session {
         if self.failure.is_some() {
             return;
         }
-        if let Err(e) = flags::validate(flag) {
+        if let Err(e) = self.check_flag_write(flag, |flags| flags.value(flag) != Some(&value)) {
             return self.fail(e);
         }
         if self.flags.insert(flag, value) {
@@ -147,7 +233,7 @@ impl Session {
         if self.failure.is_some() {
             return;
         }
-        if let Err(e) = flags::validate(flag) {
+        if let Err(e) = self.check_flag_write(flag, |flags| flags.contains(flag)) {
             return self.fail(e);
         }
         self.removed_state = true;
@@ -156,6 +242,20 @@ impl Session {
             self.record_change(flag);
             self.fire(TriggerOn::Cleared(flag.to_owned()));
         }
+    }
+
+    /// Checks a flag name, and for an application flag whose state `changes`,
+    /// that this unit is the leader (a non-changing write is allowed anywhere,
+    /// as charms.reactive's re-set of a set flag is harmless).
+    fn check_flag_write(&mut self, flag: &str, changes: impl Fn(&FlagState) -> bool) -> Result<(), EngineError> {
+        flags::validate(flag)?;
+        if app_scope::is_app_flag(flag) {
+            self.load_app_scope()?;
+            if changes(&self.flags) {
+                self.check_app_write(&format!("changing application flag {flag:?}"))?;
+            }
+        }
+        Ok(())
     }
 
     fn record_change(&mut self, flag: &str) {

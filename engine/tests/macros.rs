@@ -175,12 +175,8 @@ fn store_with(initial: &[&str]) -> (tempfile::TempDir, Store) {
 }
 
 fn run(registry: &Arc<Registry>, store: &Store, hook: &str) -> HookOutcome {
-    let info = HookInfo {
-        name: hook.into(),
-        unit: "app/0".into(),
-        ..HookInfo::default()
-    };
-    run_hook(Arc::clone(registry), store, info)
+    let juju = charm_reactive::backend::MemoryBackend::new(charm_reactive::backend::Model::new("app/0"));
+    run_hook(Arc::clone(registry), store, HookInfo::new(hook, "app/0"), Box::new(juju))
 }
 
 fn warnings(outcome: &HookOutcome) -> Vec<&str> {
