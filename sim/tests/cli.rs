@@ -1,0 +1,186 @@
+//! The `jujusim` command line: timeline, filters, `--json`, exit codes.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::write_charm;
+
+const DISPATCH: &str = r#"#!/bin/sh
+hook=$(basename "$JUJU_DISPATCH_PATH")
+juju-log -l DEBUG "tracer>
+tracer: set flag app.ready
+tracer: ++   queue handler reactive/x.py:10:configure"
+juju-log "Invoking reactive handler: reactive/x.py:10:configure"
+juju-log "Invoking reactive handler: reactive/x.py:20:other"
+status-set active "ready in $hook"
+"#;
+
+fn setup(dir: &Path, asserts: &str) -> std::path::PathBuf {
+    write_charm(&dir.join("logger"), "name: logger\n", None, DISPATCH, &[]);
+    let file = dir.join("s.yaml");
+    let yaml = format!(
+        "applications:\n  logger: {{charm: ./logger, units: 2}}\nsteps:\n  - deploy: logger\n  - wait: settled\n{asserts}"
+    );
+    std::fs::write(&file, yaml).unwrap();
+    file
+}
+
+fn jujusim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jujusim"))
+        .args(args)
+        .env("JUJUSIM_HOOK_TOOL", env!("CARGO_BIN_EXE_jujusim-hook-tool"))
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn prints_a_debug_log_timeline_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = setup(
+        dir.path(),
+        "  - assert: {unit: logger/0, status: active, leader: true}\n",
+    );
+    let o = jujusim(&["run", f.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(
+        "unit-logger-0: 12:00:00 INFO juju.worker.uniter.operation running \"install\" hook\n"
+    ));
+    assert!(out.contains(
+        "unit-logger-1: 12:00:01 DEBUG unit.logger/1.juju-log tracer: set flag app.ready\n"
+    ));
+    assert!(out.contains("INFO unit.logger/0.status-set active: ready in start\n"));
+    assert!(out.contains("PASS step 3: unit logger/0 (2 checks)"));
+    assert!(out.trim_end().ends_with("== OK: 1 assertions, 0 failed =="));
+}
+
+#[test]
+fn filters_select_units_hooks_handlers_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = setup(dir.path(), "");
+    let f = f.to_str().unwrap();
+    let lines = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["run", f];
+        all.extend_from_slice(args);
+        let out = stdout(&jujusim(&all));
+        out.lines()
+            .take_while(|l| !l.starts_with("== summary"))
+            .map(str::to_string)
+            .collect()
+    };
+    let unit = lines(&["--unit", "logger/1"]);
+    assert!(!unit.is_empty() && unit.iter().all(|l| l.starts_with("unit-logger-1: ")));
+    let hook = lines(&["--hook", "leader-*"]);
+    assert!(!hook.is_empty());
+    assert!(hook
+        .iter()
+        .all(|l| !l.contains("\"install\"") && !l.contains("ready in start")));
+    assert!(hook.iter().any(|l| l.contains("ready in leader-elected")));
+    let handler = lines(&[
+        "--handler",
+        "configure",
+        "--unit",
+        "logger/0",
+        "--hook",
+        "install",
+    ]);
+    assert_eq!(
+        handler,
+        [
+            "unit-logger-0: 12:00:00 DEBUG unit.logger/0.juju-log tracer: ++   queue handler reactive/x.py:10:configure",
+            "unit-logger-0: 12:00:00 INFO unit.logger/0.juju-log Invoking reactive handler: reactive/x.py:10:configure",
+        ]
+    );
+    let flag = lines(&[
+        "--flag",
+        "app.ready",
+        "--unit",
+        "logger/0",
+        "--hook",
+        "start",
+    ]);
+    assert_eq!(
+        flag,
+        ["unit-logger-0: 12:00:06 DEBUG unit.logger/0.juju-log tracer: set flag app.ready"]
+    );
+    assert!(
+        lines(&["--flag", "app"]).is_empty(),
+        "flags match whole words"
+    );
+    let tools = lines(&["--tools", "--unit", "logger/0", "--hook", "install"]);
+    assert!(tools
+        .iter()
+        .any(|l| l.contains("TRACE jujusim.hook-tool status-set active ready in install")));
+}
+
+#[test]
+fn json_output_is_machine_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = setup(
+        dir.path(),
+        "  - assert: {app: logger, units: [logger/0, logger/1]}\n",
+    );
+    let o = jujusim(&["run", f.to_str().unwrap(), "--json", "--unit", "logger/0"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["assertions"][0]["ok"], true);
+    assert_eq!(
+        v["model"]["applications"]["logger"]["lease"]["holder"],
+        "logger/0"
+    );
+    let tl = v["timeline"].as_array().unwrap();
+    assert!(!tl.is_empty());
+    assert!(tl.iter().all(|r| r["unit"] == "logger/0"));
+    assert!(tl
+        .iter()
+        .any(|r| r["kind"] == "hook-start" && r["hook"] == "install"));
+}
+
+#[test]
+fn a_failed_assertion_exits_1_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = setup(
+        dir.path(),
+        "  - assert: {unit: logger/1, status: blocked, never-status: active, hooks-include: [stop]}\n",
+    );
+    let o = jujusim(&["run", f.to_str().unwrap(), "--summary-only"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "FAIL step 3: unit logger/1: status blocked: status is active \"ready in start\""
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL step 3: unit logger/1: never status active: was active at 12:00:"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL step 3: unit logger/1: hooks include [stop]: hooks were [install, leader-settings-changed, config-changed, start]"), "{out}");
+    assert!(out.contains("== FAILED: 1 assertions, 1 failed =="));
+}
+
+#[test]
+fn usage_and_scenario_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "steps:\n  - deploy: nothing\n").unwrap();
+    let o = jujusim(&["run", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("deploy \"nothing\": not declared under applications"));
+    let o = jujusim(&["run"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing SCENARIO file"));
+}
