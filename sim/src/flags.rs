@@ -14,7 +14,9 @@
 //! flags (keys with value `false` are skipped), or one name per line.
 //!
 //! Application-scope flags live in leader settings, which the simulator owns:
-//! a flag `F` is set when the key `<prefix>F` holds a non-empty value.
+//! a flag `F` is set when the key `<prefix>F` holds a non-empty value. The
+//! default prefix is charm-reactive's (`charm-reactive.app.flag.`, engine flag
+//! name `app:F`); expected names may be written with or without `app:`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -33,7 +35,7 @@ pub enum FlagSource {
 }
 
 /// Default leader-settings key prefix of application-scope flags.
-pub const DEFAULT_APP_FLAG_PREFIX: &str = "charm-reactive.app.";
+pub const DEFAULT_APP_FLAG_PREFIX: &str = "charm-reactive.app.flag.";
 
 /// Parses flag listings: JSON array, JSON object, or lines.
 pub fn parse_flag_listing(text: &str) -> BTreeSet<String> {
@@ -123,7 +125,14 @@ mod tests {
     #[test]
     fn app_flags_use_the_prefix() {
         let s = BTreeMap::from([
-            ("charm-reactive.app.db.ready".to_string(), "1".to_string()),
+            (
+                "charm-reactive.app.flag.db.ready".to_string(),
+                "set".to_string(),
+            ),
+            (
+                "charm-reactive.app.kv.db.ready".to_string(),
+                "1".to_string(),
+            ),
             ("other".to_string(), "1".to_string()),
         ]);
         assert_eq!(

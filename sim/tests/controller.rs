@@ -249,3 +249,37 @@ fn missing_hooks_are_skipped() {
     assert!(messages(&r, "bare/0").contains(&"skipped \"install\" hook (missing)".to_string()));
     assert!(Path::new(&u.charm_dir).join("hooks/start").exists());
 }
+
+#[test]
+fn assertions_read_app_scope_flags_state_and_flag_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+if [ "$(is-leader)" = True ]; then
+    leader-set charm-reactive.app.flag.db.ready=set other=x
+    application-version-set 1.2
+fi
+state-set k=v
+echo '["unit.ready"]' > .flags.json
+"#;
+    probe_charm(
+        &dir.path().join("peer"),
+        PEER_META,
+        None,
+        &[("start", script)],
+    );
+    let yaml = "applications:\n  peer: {charm: ./peer, units: 2, flags-file: .flags.json}\nsteps:\n  - deploy: peer\n  - wait: settled\n  \
+        - assert: {app: peer, app-flags: {set: ['app:db.ready'], unset: [nope]}, leader-settings: {other: x, gone: null}, workload-version: '1.2'}\n  \
+        - assert: {unit: peer/1, flags: [unit.ready], state: {k: v, absent: null}, leader: false}\n  \
+        - assert: {unit: peer/0, flags: {set: [nope]}}\n";
+    let out = dir.path().join("probe.out");
+    let r = run_yaml(yaml, dir.path(), &[("PROBE_OUT", out.to_str().unwrap())]);
+    assert!(
+        r.assertions[0].ok && r.assertions[1].ok,
+        "{}",
+        charm_reactive_sim::report::summary(&r)
+    );
+    let failed = &r.assertions[2];
+    assert!(!failed.ok);
+    assert_eq!(failed.checks[0].what, "flag nope set");
+    assert_eq!(failed.checks[0].detail, "set flags: [unit.ready]");
+}

@@ -47,6 +47,20 @@ pub enum FlagCheck {
 }
 
 impl FlagCheck {
+    /// The same check with charm-reactive's `app:` prefix dropped from names.
+    fn without_app_prefix(&self) -> FlagCheck {
+        let strip = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|f| f.strip_prefix("app:").unwrap_or(f).to_string())
+                .collect()
+        };
+        let (set, unset) = self.parts();
+        FlagCheck::Split {
+            set: strip(set),
+            unset: strip(unset),
+        }
+    }
+
     fn parts(&self) -> (&[String], &[String]) {
         match self {
             FlagCheck::List(v) => (v, &[]),
@@ -473,7 +487,7 @@ impl Assertion {
         }
         if let Some(want) = &self.app_flags {
             let have = app_flags(&app.leader_settings, ctx.app_flag_prefix);
-            check_flags(c, "app flag", want, Ok(have));
+            check_flags(c, "app flag", &want.without_app_prefix(), Ok(have));
         }
         if let Some(want) = &self.leader_settings {
             check_map(c, "leader setting", want, &app.leader_settings);

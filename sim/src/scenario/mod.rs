@@ -5,7 +5,7 @@
 //! model-type: kubernetes         # or iaas; default kubernetes
 //! charm-dir: per-unit            # or shared; default: shared on Kubernetes before 2.8
 //! stale-leases: false            # default: true on Kubernetes before 2.6
-//! app-flag-prefix: charm-reactive.app.
+//! app-flag-prefix: charm-reactive.app.flag.   # leader-settings keys of app flags
 //! max-replacements: 5            # pod spec replacements per app in one wait
 //! hook-timeout: 300              # seconds of real time per hook process
 //! applications:
