@@ -45,13 +45,21 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Checks the format byte of an encoded value without decoding the rest:
+/// what a value of unknown type can be checked for.
+pub fn version_of(bytes: &[u8]) -> Result<u8, DecodeError> {
+    match bytes.first() {
+        None => Err(DecodeError::Empty),
+        Some(&v) if v == 0 || v > FORMAT_VERSION => Err(DecodeError::UnknownVersion(v)),
+        Some(&v) => Ok(v),
+    }
+}
+
 /// Decodes bytes written by [`encode`]. Trailing bytes are an error: a value that
 /// decodes as a prefix of itself is a type mismatch, not a success.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let (&version, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
-    if version == 0 || version > FORMAT_VERSION {
-        return Err(DecodeError::UnknownVersion(version));
-    }
+    version_of(bytes)?;
+    let body = &bytes[1..];
     let (value, rest) =
         postcard::take_from_bytes::<T>(body).map_err(|e| DecodeError::Postcard(e.to_string()))?;
     if !rest.is_empty() {
@@ -70,14 +78,23 @@ mod tests {
     #[test]
     fn round_trips_structured_values() {
         let v = (String::from("base-url"), vec![1u8, 2, 3], Some(-5i64));
-        assert_eq!(decode::<(String, Vec<u8>, Option<i64>)>(&encode(&v).unwrap()).unwrap(), v);
+        assert_eq!(
+            decode::<(String, Vec<u8>, Option<i64>)>(&encode(&v).unwrap()).unwrap(),
+            v
+        );
     }
 
     #[test]
     fn refuses_newer_and_garbage() {
         assert_eq!(decode::<u8>(&[]), Err(DecodeError::Empty));
         assert_eq!(decode::<u8>(&[9, 1]), Err(DecodeError::UnknownVersion(9)));
-        assert!(matches!(decode::<String>(&[1, 200]), Err(DecodeError::Postcard(_))));
-        assert!(matches!(decode::<u8>(&[1, 1, 2]), Err(DecodeError::Postcard(_))));
+        assert!(matches!(
+            decode::<String>(&[1, 200]),
+            Err(DecodeError::Postcard(_))
+        ));
+        assert!(matches!(
+            decode::<u8>(&[1, 1, 2]),
+            Err(DecodeError::Postcard(_))
+        ));
     }
 }

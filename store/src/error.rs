@@ -1,17 +1,24 @@
 use std::path::PathBuf;
 
+/// The remedy for a damaged store, shared by the errors that report one.
+const RESTORE: &str = "the files were left as they are: stop the unit's hooks, move the \
+    directory aside (keep it for diagnosis), then restore the unit's last backup into the same \
+    path with `charm-reactive store import PATH BACKUP.json`, or let the unit start again with an \
+    empty store; never delete a store blindly";
+
 /// Everything that can go wrong with a unit store.
 ///
 /// Each variant names the store's path (or the key) and, where there is one, the
 /// remedy, because these errors end up in `juju debug-log` where the operator has
-/// nothing else to go on.
+/// nothing else to go on. No error path resets or rewrites a store's data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// Another process holds the store's lock and did not release it in time.
     #[error(
-        "unit store {path} is locked by another process (waited {waited_ms} ms); \
-         another hook of this unit is still running, or a hung process holds {lock}"
+        "unit store {path} is locked by another process (waited {waited_ms} ms): \
+         another hook of this unit is still running, or a hung process holds {lock}; \
+         Juju retries the hook later; if no hook is running, find the holder with `fuser {lock}`"
     )]
     Locked {
         /// The store's directory.
@@ -21,11 +28,11 @@ pub enum StoreError {
         /// How long the open waited for the lock.
         waited_ms: u64,
     },
-    /// The store could not be opened: missing permissions, a truncated or garbage
-    /// database.
+    /// sled could not open the database: missing permissions, or a database it
+    /// cannot even recover (a garbage or zero-length log).
     #[error(
-        "unit store {path} cannot be opened: {source}; if the database is corrupt, \
-         inspect it with `charm-reactive store verify` and restore an export, do not delete it blindly"
+        "unit store {path} cannot be opened: {source}; if it is damaged, {RESTORE}",
+        RESTORE = RESTORE
     )]
     Open {
         /// The store's directory.
@@ -34,10 +41,19 @@ pub enum StoreError {
         #[source]
         source: sled::Error,
     },
+    /// The database holds less than was committed: sled recovered a truncated or
+    /// garbage log as an older (or empty) state, or the generation file is damaged.
+    #[error("unit store {path} is damaged: {reason}; {RESTORE}", RESTORE = RESTORE)]
+    Corrupt {
+        /// The store's directory.
+        path: PathBuf,
+        /// What was found.
+        reason: String,
+    },
     /// The store was written by a newer charm-reactive whose format this one does not read.
     #[error(
         "unit store {path} has format version {found}, this charm-reactive reads up to {supported}; \
-         upgrade the charm rather than downgrade it"
+         upgrade the charm (a newer charm wrote this store; downgrading it is not supported)"
     )]
     NewerFormat {
         /// The store's directory.
@@ -47,8 +63,18 @@ pub enum StoreError {
         /// The newest version this build reads.
         supported: u8,
     },
+    /// The directory holds no store (for tools, which never create one).
+    #[error("unit store {path} does not exist (no sled database in the directory)")]
+    Missing {
+        /// The directory.
+        path: PathBuf,
+    },
     /// A value does not decode as the type asked for, or has an unknown format byte.
-    #[error("value of key {key:?} in unit store {path} does not decode: {reason}")]
+    #[error(
+        "value of key {key:?} in unit store {path} does not decode: {reason}; the charm reads \
+         it as another type than it was written with, or the value is damaged: check the store \
+         with `charm-reactive store verify` and `charm-reactive store export`"
+    )]
     Decode {
         /// The store's directory.
         path: PathBuf,
@@ -84,6 +110,17 @@ pub enum StoreError {
         #[source]
         source: sled::Error,
     },
+    /// A file of the store (the lock, the generation file) could not be used.
+    #[error("unit store {path}: cannot use {file}: {source}")]
+    File {
+        /// The store's directory.
+        path: PathBuf,
+        /// The file.
+        file: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The lock file could not be created.
     #[error("unit store {path}: cannot create lock file {lock}: {source}")]
     LockFile {
@@ -95,4 +132,18 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// An import into a store that already holds data, without `force`.
+    #[error(
+        "unit store {path} already holds {keys} keys; import into an empty store, \
+         or replace its contents with `charm-reactive store import --force`"
+    )]
+    NotEmpty {
+        /// The store's directory.
+        path: PathBuf,
+        /// How many keys it holds.
+        keys: usize,
+    },
+    /// An export that cannot be imported.
+    #[error("invalid store export: {0}")]
+    BadExport(String),
 }

@@ -7,9 +7,14 @@
 //! one flush. A transaction that is dropped without commit changes nothing on disk,
 //! which is how a failing hook commits nothing.
 //!
-//! Keys are strings chosen by the caller; this crate knows nothing of flags or
-//! handlers. Values written with [`Transaction::set`] are serde values encoded with
-//! postcard behind a one-byte format version ([`codec`]).
+//! Keys are strings chosen by the caller, in the namespaces of [`layout`]. Values
+//! written with [`Transaction::set`] are serde values encoded with postcard behind
+//! a one-byte format version ([`codec`]).
+//!
+//! A store that lost committed data (sled recovers a truncated or garbage
+//! database as an older or empty one) is refused at open with
+//! [`StoreError::Corrupt`], never used or reset silently; [`Store::verify`],
+//! [`Store::export`] and [`Store::import`] back the `charm-reactive store` command.
 //!
 //! ```
 //! # fn main() -> Result<(), charm_reactive_store::StoreError> {
@@ -24,11 +29,17 @@
 
 pub mod codec;
 mod error;
+pub mod export;
+pub mod layout;
 mod lock;
+mod sidecar;
 mod store;
 mod transaction;
+pub mod verify;
 
 pub use codec::FORMAT_VERSION;
 pub use error::StoreError;
+pub use export::Export;
 pub use store::{OpenOptions, Store};
 pub use transaction::{CommitStats, Transaction};
+pub use verify::VerifyReport;

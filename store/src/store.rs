@@ -1,11 +1,11 @@
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::layout::{FORMAT_KEY, GENERATION_KEY};
 use crate::lock::LockFile;
+use crate::sidecar::{self, Sidecar};
 use crate::{StoreError, Transaction, FORMAT_VERSION};
-
-/// The key under which a store records the format version it was created with.
-const FORMAT_KEY: &[u8] = b"\0charm-reactive.format";
 
 /// How a store is opened.
 #[derive(Debug, Clone)]
@@ -30,6 +30,12 @@ impl Default for OpenOptions {
 ///
 /// Cloning is cheap and shares the open database; the lock is released when the
 /// last clone (and the last [`Transaction`]) is dropped.
+///
+/// Opening checks that the database holds everything that was committed: every
+/// commit bumps a generation kept both in the database and in a file beside it
+/// (`charm-reactive.generation`), and a database behind that file, or empty
+/// while the file exists, is refused with [`StoreError::Corrupt`] instead of being
+/// used (or reset) silently.
 #[derive(Debug, Clone)]
 pub struct Store {
     inner: std::sync::Arc<Inner>,
@@ -40,7 +46,18 @@ struct Inner {
     // Field order matters: the database closes before the lock is released.
     db: sled::Db,
     path: PathBuf,
+    format: u8,
+    /// The generation of the last commit; held while committing, so commits of
+    /// one store are serialised.
+    generation: Mutex<u64>,
     _lock: LockFile,
+}
+
+/// Whether an open may create the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Create,
+    Existing,
 }
 
 impl Store {
@@ -52,80 +69,83 @@ impl Store {
     /// Opens (or creates) the store at `path`, waiting at most
     /// `options.lock_timeout` for another process to release it.
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Store, StoreError> {
-        let path = path.as_ref().to_owned();
+        Store::open_mode(path.as_ref(), options, Mode::Create)
+    }
+
+    /// Opens an existing store, failing with [`StoreError::Missing`] when `path`
+    /// holds none: what tools use, so that a mistyped path is not a new store.
+    pub fn open_existing(
+        path: impl AsRef<Path>,
+        options: &OpenOptions,
+    ) -> Result<Store, StoreError> {
+        Store::open_mode(path.as_ref(), options, Mode::Existing)
+    }
+
+    fn open_mode(path: &Path, options: &OpenOptions, mode: Mode) -> Result<Store, StoreError> {
+        let path = path.to_owned();
+        if mode == Mode::Existing && !path.join("db").is_file() {
+            return Err(StoreError::Missing { path });
+        }
         std::fs::create_dir_all(&path).map_err(|source| StoreError::LockFile {
             lock: crate::lock::lock_path(&path),
             path: path.clone(),
             source,
         })?;
         let lock = LockFile::acquire(&path, options.lock_timeout)?;
-        let config = sled::Config::new()
-            .path(&path)
-            .cache_capacity(options.cache_capacity)
-            .flush_every_ms(None);
-        let start = std::time::Instant::now();
-        let db = loop {
-            match config.open() {
-                Ok(db) => break db,
-                // sled's own file lock outlives a dropped `Db` for a moment while
-                // its I/O threads finish; our lock says no other process has it.
-                // sled reports that as `ErrorKind::Other` with this message.
-                Err(sled::Error::Io(e))
-                    if e.to_string().contains("could not acquire lock")
-                        && start.elapsed() < options.lock_timeout =>
-                {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                Err(source) => {
-                    return Err(StoreError::Open {
-                        path: path.clone(),
-                        source,
-                    })
-                }
+        // Read before sled touches anything, so that what sled recovers can be
+        // compared with what was committed.
+        let recorded = match sidecar::read(&path) {
+            Ok(s) => s,
+            Err(sidecar::ReadError::Garbage) => {
+                return Err(StoreError::Corrupt {
+                    reason: format!(
+                        "its generation file {} is not readable (garbage)",
+                        sidecar::path_of(&path).display()
+                    ),
+                    path,
+                })
+            }
+            Err(sidecar::ReadError::Io(source)) => {
+                return Err(StoreError::File {
+                    file: sidecar::path_of(&path),
+                    path,
+                    source,
+                })
             }
         };
-        let store = Store {
+        if let Some(s) = recorded.filter(|s| s.format > FORMAT_VERSION) {
+            return Err(StoreError::NewerFormat {
+                path,
+                found: s.format,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let db = open_sled(&path, options)?;
+        let (format, generation) = check_format(&db, &path, recorded)?;
+        Ok(Store {
             inner: std::sync::Arc::new(Inner {
                 db,
                 path,
+                format,
+                generation: Mutex::new(generation),
                 _lock: lock,
             }),
-        };
-        store.check_format()?;
-        Ok(store)
-    }
-
-    fn check_format(&self) -> Result<(), StoreError> {
-        match self.inner.db.get(FORMAT_KEY).map_err(|e| self.io("read", e))? {
-            Some(v) if v.len() == 1 && v[0] <= FORMAT_VERSION && v[0] > 0 => Ok(()),
-            Some(v) if v.len() == 1 => Err(StoreError::NewerFormat {
-                path: self.inner.path.clone(),
-                found: v[0],
-                supported: FORMAT_VERSION,
-            }),
-            Some(_) => Err(StoreError::Decode {
-                path: self.inner.path.clone(),
-                key: String::from_utf8_lossy(FORMAT_KEY).into_owned(),
-                reason: "the format marker is not one byte".into(),
-            }),
-            None if self.inner.db.is_empty() => {
-                self.inner.db
-                    .insert(FORMAT_KEY, &[FORMAT_VERSION])
-                    .map_err(|e| self.io("write", e))?;
-                self.inner.db.flush().map_err(|e| self.io("flush", e))?;
-                Ok(())
-            }
-            None => Err(StoreError::Decode {
-                path: self.inner.path.clone(),
-                key: String::from_utf8_lossy(FORMAT_KEY).into_owned(),
-                reason: "the store holds data but no format marker: not a charm-reactive store".into(),
-            }),
-        }
+        })
     }
 
     /// The store's directory.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The format version recorded in the store.
+    pub fn format(&self) -> u8 {
+        self.inner.format
+    }
+
+    /// The generation of the last commit: 0 for a new store, one more per commit.
+    pub fn generation(&self) -> u64 {
+        *self.lock_generation()
     }
 
     /// Starts a hook transaction. Reads see committed data plus the transaction's
@@ -154,4 +174,160 @@ impl Store {
     pub(crate) fn is_reserved(key: &[u8]) -> bool {
         key.first() == Some(&0)
     }
+
+    fn lock_generation(&self) -> std::sync::MutexGuard<'_, u64> {
+        // A panic while committing leaves the number as it was: still valid.
+        self.inner
+            .generation
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Applies `batch` with the next generation as one atomic sled batch, flushes
+    /// it, then records the generation in the generation file.
+    ///
+    /// Returns the new generation, the bytes flushed, and whether the generation
+    /// file was written. Failing to write that file does not undo the commit (it
+    /// is durable by then); the next open repairs the file.
+    pub(crate) fn commit_batch(
+        &self,
+        mut batch: sled::Batch,
+    ) -> Result<(u64, usize, bool), StoreError> {
+        let mut generation = self.lock_generation();
+        let next = *generation + 1;
+        batch.insert(GENERATION_KEY, &next.to_be_bytes());
+        self.inner
+            .db
+            .apply_batch(batch)
+            .map_err(|e| self.io("commit", e))?;
+        *generation = next;
+        let flushed = self.inner.db.flush().map_err(|e| self.io("flush", e))?;
+        let recorded = sidecar::write(
+            &self.inner.path,
+            Sidecar {
+                format: self.inner.format,
+                generation: next,
+            },
+        )
+        .is_ok();
+        Ok((next, flushed, recorded))
+    }
+}
+
+/// Opens the sled database, waiting out sled's own file lock.
+fn open_sled(path: &Path, options: &OpenOptions) -> Result<sled::Db, StoreError> {
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(options.cache_capacity)
+        .flush_every_ms(None);
+    let start = std::time::Instant::now();
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(db),
+            // sled's own file lock outlives a dropped `Db` for a moment while
+            // its I/O threads finish; our lock says no other process has it.
+            // sled reports that as `ErrorKind::Other` with this message.
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && start.elapsed() < options.lock_timeout =>
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(source) => {
+                return Err(StoreError::Open {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+        }
+    }
+}
+
+/// Checks the format marker and the generation against the generation file
+/// (`recorded`); initialises a new store. Returns the format and generation.
+fn check_format(
+    db: &sled::Db,
+    path: &Path,
+    recorded: Option<Sidecar>,
+) -> Result<(u8, u64), StoreError> {
+    let io = |op, source| StoreError::Io {
+        path: path.to_owned(),
+        op,
+        source,
+    };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.to_owned(),
+        reason,
+    };
+    let format = match db.get(FORMAT_KEY).map_err(|e| io("read", e))? {
+        Some(v) if v.len() == 1 && v[0] > FORMAT_VERSION => {
+            return Err(StoreError::NewerFormat {
+                path: path.to_owned(),
+                found: v[0],
+                supported: FORMAT_VERSION,
+            })
+        }
+        Some(v) if v.len() == 1 && v[0] > 0 => v[0],
+        Some(v) => return Err(corrupt(format!("its format marker is {v:?}, not one byte in 1..={FORMAT_VERSION}"))),
+        None if !db.is_empty() => {
+            return Err(corrupt(
+                "it holds data but no format marker: it is not a charm-reactive store, or it lost its first commit"
+                    .into(),
+            ))
+        }
+        None => match recorded {
+            Some(s) => {
+                return Err(corrupt(format!(
+                    "sled recovered an empty database while {} records generation {}: \
+                     the database is truncated or garbage",
+                    sidecar::path_of(path).display(),
+                    s.generation
+                )))
+            }
+            None => {
+                // A new store (or one whose creation never reached its flush).
+                let mut batch = sled::Batch::default();
+                batch.insert(FORMAT_KEY, &[FORMAT_VERSION]);
+                batch.insert(GENERATION_KEY, &0u64.to_be_bytes());
+                db.apply_batch(batch).map_err(|e| io("write", e))?;
+                db.flush().map_err(|e| io("flush", e))?;
+                FORMAT_VERSION
+            }
+        },
+    };
+    let generation = match db.get(GENERATION_KEY).map_err(|e| io("read", e))? {
+        // Stores created before generations were recorded.
+        None => 0,
+        Some(v) => match <[u8; 8]>::try_from(v.as_ref()) {
+            Ok(bytes) => u64::from_be_bytes(bytes),
+            Err(_) => {
+                return Err(corrupt(format!(
+                    "its generation record is {} bytes, not 8",
+                    v.len()
+                )))
+            }
+        },
+    };
+    if let Some(s) = recorded {
+        if generation < s.generation {
+            return Err(corrupt(format!(
+                "sled recovered generation {generation} while {} records generation {}: \
+                 the database is truncated or damaged and lost {} committed hooks",
+                sidecar::path_of(path).display(),
+                s.generation,
+                s.generation - generation
+            )));
+        }
+    }
+    let current = Sidecar { format, generation };
+    // Missing (first open, older store) or one behind (a crash between a commit's
+    // flush and the file's update): bring it up to date.
+    if recorded != Some(current) {
+        sidecar::write(path, current).map_err(|source| StoreError::File {
+            path: path.to_owned(),
+            file: sidecar::path_of(path),
+            source,
+        })?;
+    }
+    Ok((format, generation))
 }

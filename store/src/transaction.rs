@@ -25,6 +25,12 @@ pub struct CommitStats {
     pub removed: usize,
     /// Bytes flushed, as sled reports them.
     pub flushed_bytes: usize,
+    /// The store's generation after the commit (unchanged by an empty commit).
+    pub generation: u64,
+    /// Whether the generation file was updated. When it could not be (a full or
+    /// read-only disk), the commit still holds and the next open repairs the file;
+    /// until then a lost commit is not detected.
+    pub generation_recorded: bool,
 }
 
 impl Transaction {
@@ -130,9 +136,13 @@ impl Transaction {
     /// Applies every write as one atomic batch and flushes it to disk.
     ///
     /// On error nothing of the batch is visible: sled applies a batch entirely or
-    /// not at all.
+    /// not at all, and recovers it entirely or not at all after a crash.
     pub fn commit(self) -> Result<CommitStats, StoreError> {
-        let mut stats = CommitStats::default();
+        let mut stats = CommitStats {
+            generation: self.store.generation(),
+            generation_recorded: true,
+            ..CommitStats::default()
+        };
         if self.overlay.is_empty() {
             return Ok(stats);
         }
@@ -149,9 +159,10 @@ impl Transaction {
                 }
             }
         }
-        let db = self.store.db();
-        db.apply_batch(batch).map_err(|e| self.store.io("commit", e))?;
-        stats.flushed_bytes = db.flush().map_err(|e| self.store.io("flush", e))?;
+        let (generation, flushed, recorded) = self.store.commit_batch(batch)?;
+        stats.generation = generation;
+        stats.flushed_bytes = flushed;
+        stats.generation_recorded = recorded;
         Ok(stats)
     }
 }
@@ -213,7 +224,12 @@ mod tests {
         let mut tx = store.transaction();
         tx.unset("f/a").unwrap();
         tx.set("f/c", &0u8).unwrap();
-        let keys: Vec<_> = tx.scan_prefix("f/").unwrap().into_iter().map(|(k, _)| k).collect();
+        let keys: Vec<_> = tx
+            .scan_prefix("f/")
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         assert_eq!(keys, ["f/b", "f/c"]);
     }
 
@@ -240,7 +256,10 @@ mod tests {
         let mut tx = store.transaction();
         tx.set("k", "a long string value").unwrap();
         let err = tx.get::<u8>("k").unwrap_err();
-        assert!(matches!(&err, StoreError::Decode { key, .. } if key == "k"), "{err}");
+        assert!(
+            matches!(&err, StoreError::Decode { key, .. } if key == "k"),
+            "{err}"
+        );
         assert!(tx.unset("").is_err());
     }
 }
