@@ -3,7 +3,7 @@
 use std::io::{BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc::RecvTimeoutError;
 use std::thread;
@@ -67,6 +67,52 @@ pub trait HookHandler {
     fn request(&mut self, req: &Request) -> Response;
     /// Receives one output line of the hook.
     fn line(&mut self, stderr: bool, text: &str);
+}
+
+/// What runs a hook for the controller.
+///
+/// [`ProcessExecutor`] starts the charm executable as a child process whose
+/// hook tools reach the controller over the agent socket. An in-process
+/// harness can run a charm's dispatch function instead, sending each hook-tool
+/// call to `handler.request` with the `JUJU_CONTEXT_ID` from `proc.env` and
+/// `stdin` always set: the tools then behave exactly as for a process.
+pub trait Executor {
+    /// The agent socket to name in the hook environment, if any.
+    fn agent_socket(&self) -> Option<&Path>;
+    /// Runs the hook described by `proc` (run number `seq`), serving its tool
+    /// requests and output through `handler`, until it ends.
+    fn run(&mut self, seq: u64, proc: &HookProcess, handler: &mut dyn HookHandler) -> Exit;
+}
+
+/// Runs hooks as child processes, with the hook tools served over a Unix socket.
+pub struct ProcessExecutor {
+    server: Server,
+    _socket_dir: tempfile::TempDir,
+}
+
+impl ProcessExecutor {
+    /// Binds the agent socket in a fresh, short temp dir under /tmp (socket
+    /// paths are limited to about 108 bytes).
+    pub fn new() -> std::io::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("jujusim")
+            .tempdir_in("/tmp")?;
+        let server = Server::bind(&dir.path().join("agent.socket"))?;
+        Ok(Self {
+            server,
+            _socket_dir: dir,
+        })
+    }
+}
+
+impl Executor for ProcessExecutor {
+    fn agent_socket(&self) -> Option<&Path> {
+        Some(self.server.path())
+    }
+
+    fn run(&mut self, seq: u64, proc: &HookProcess, handler: &mut dyn HookHandler) -> Exit {
+        run_hook(&self.server, seq, proc, handler)
+    }
 }
 
 /// Runs `proc` as hook run number `seq`, serving requests until it exits.

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::charm::{copy_charm, Charm, CharmError, DeploymentKind, Role};
 use crate::model::{Application, Life, Model, ModelType, Relation, RelationEndpoint, Status, Unit};
-use crate::server::Server;
+use crate::runner::{Executor, ProcessExecutor};
 use crate::timeline::{Kind, Source, Timeline};
 use crate::tools::tool_names;
 use crate::version::JujuVersion;
@@ -142,8 +142,7 @@ pub struct Controller {
     /// Everything that was logged.
     pub timeline: Timeline,
     opts: Options,
-    server: Server,
-    _socket_dir: tempfile::TempDir,
+    executor: Box<dyn Executor>,
     tools_dir: PathBuf,
     seq: u64,
     cursor: usize,
@@ -152,8 +151,20 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// A controller with an empty model; creates the tools dir and the socket.
+    /// A controller with an empty model that runs hooks as child processes;
+    /// creates the tools dir and the agent socket.
     pub fn new(version: JujuVersion, kind: ModelType, opts: Options) -> Result<Self, SimError> {
+        let executor = ProcessExecutor::new().map_err(io_ctx("agent socket"))?;
+        Self::with_executor(version, kind, opts, Box::new(executor))
+    }
+
+    /// A controller whose hooks run through `executor` (an in-process harness).
+    pub fn with_executor(
+        version: JujuVersion,
+        kind: ModelType,
+        opts: Options,
+        executor: Box<dyn Executor>,
+    ) -> Result<Self, SimError> {
         let tools_dir = opts.workdir.join("tools");
         std::fs::create_dir_all(&tools_dir).map_err(io_ctx(tools_dir.display().to_string()))?;
         for name in tool_names(version) {
@@ -162,19 +173,11 @@ impl Controller {
             std::os::unix::fs::symlink(&opts.hook_tool, &link)
                 .map_err(io_ctx(link.display().to_string()))?;
         }
-        // Socket paths are limited to ~108 bytes: keep it short, under /tmp.
-        let socket_dir = tempfile::Builder::new()
-            .prefix("jujusim")
-            .tempdir_in("/tmp")
-            .map_err(io_ctx("socket dir"))?;
-        let server = Server::bind(&socket_dir.path().join("agent.socket"))
-            .map_err(io_ctx("agent socket"))?;
         Ok(Self {
             model: Model::new(version, kind),
             timeline: Timeline::default(),
             opts,
-            server,
-            _socket_dir: socket_dir,
+            executor,
             tools_dir,
             seq: 0,
             cursor: 0,

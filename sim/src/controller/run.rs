@@ -9,7 +9,7 @@ use crate::charm::{find_handler, HookHandler as Handler};
 use crate::hookctx::{BagOwner, HookContext};
 use crate::model::{Bag, HookRun, Life, Model, ModelType, Status};
 use crate::protocol::{Request, Response, SOCKET_ENV};
-use crate::runner::{run_hook, Exit, HookHandler, HookProcess};
+use crate::runner::{Exit, HookHandler, HookProcess};
 use crate::timeline::{Kind, Source, Timeline};
 use crate::tools;
 
@@ -174,7 +174,11 @@ impl Controller {
         });
         let path = format!("{}:{base_path}", self.tools_dir.display());
         let charm_dir = u.charm_dir.display().to_string();
-        let socket = self.server.path().display().to_string();
+        let socket = self
+            .executor
+            .agent_socket()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         let version = self.model.juju_version;
         let mut set = |k: &str, v: &str| {
             env.insert(k.to_string(), v.to_string());
@@ -280,10 +284,7 @@ impl Controller {
                     timeline: &mut self.timeline,
                     ctx: &mut ctx,
                 };
-                (
-                    run_hook(&self.server, self.seq, &proc, &mut serving),
-                    Some(via),
-                )
+                (self.executor.run(self.seq, &proc, &mut serving), Some(via))
             }
         };
         let outcome = if via.is_none() {
