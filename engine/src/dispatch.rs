@@ -11,6 +11,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use crate::condition::Phase;
+use crate::events::Step;
 use crate::log::Level;
 use crate::registry::HandlerIdx;
 use crate::session::Session;
@@ -72,14 +73,10 @@ impl Session {
     }
 
     fn start_phase(&mut self, phase: Phase, queue: &[HandlerIdx]) {
-        tracing::debug!(
-            target: "charm_reactive::dispatch",
-            unit = %self.hook.unit,
-            hook = %self.hook.name,
-            phase = phase.as_str(),
-            queued = queue.len(),
-            "phase started"
-        );
+        self.step(Step::Phase {
+            phase: phase.as_str(),
+            queued: queue.len(),
+        });
         if !self.tracer.enabled() {
             return;
         }
@@ -160,21 +157,21 @@ impl Session {
         let id = handler.id();
         self.log(Level::Info, format!("Invoking reactive handler: {id}"));
         self.invoked.push(id.to_owned());
-        tracing::debug!(
-            target: "charm_reactive::dispatch",
-            unit = %self.hook.unit,
-            hook = %self.hook.name,
-            handler = id,
-            "invoking handler"
-        );
+        self.step(Step::Invoke { handler: id });
+        self.current_handler = Some(id.to_owned());
         let result = handler.run(&mut Context::new(self));
-        if let Some(failure) = self.failure.take() {
-            return Err(failure);
+        self.current_handler = None;
+        let result = match self.failure.take() {
+            Some(failure) => Err(failure),
+            None => result.map_err(|source| EngineError::Handler {
+                id: id.to_owned(),
+                source,
+            }),
+        };
+        if result.is_err() {
+            self.step(Step::Failed { handler: id });
         }
-        result.map_err(|source| EngineError::Handler {
-            id: id.to_owned(),
-            source,
-        })?;
+        result?;
         if handler.conditions().contains(&Condition::OnlyOnce) {
             self.mark_invoked(h)?;
         }

@@ -48,6 +48,9 @@ pub struct HookInfo {
     /// The charm's relations (metadata.yaml), for `{role:interface}` hook
     /// patterns and endpoints.
     pub relations: Vec<RelationSpec>,
+    /// Whether each dispatch step also goes to the log as one logfmt line (see
+    /// [`crate::events`]). Off by default so that the log is charms.reactive's.
+    pub structured_events: bool,
 }
 
 impl HookInfo {
@@ -72,6 +75,7 @@ impl HookInfo {
             relation: env.relation.clone(),
             juju_version: env.juju_version,
             relations,
+            structured_events: false,
         }
     }
 
@@ -114,6 +118,8 @@ pub(crate) struct Session {
     pub(crate) failure: Option<EngineError>,
     pub(crate) invoked: Vec<String>,
     hook_matches: Vec<Option<bool>>,
+    /// The handler running now, for structured events.
+    pub(crate) current_handler: Option<String>,
     /// Juju, for this hook.
     pub(crate) juju: Box<dyn Backend>,
     /// The application scope (leader settings), read at first use.
@@ -162,6 +168,7 @@ impl Session {
             failure: None,
             invoked: Vec::new(),
             hook_matches: vec![None; n],
+            current_handler: None,
             juju,
             app: AppScope::default(),
         })
@@ -261,14 +268,10 @@ impl Session {
     fn record_change(&mut self, flag: &str) {
         self.watch.pending.push(flag.to_owned());
         self.recent_changes.push(flag.to_owned());
-        tracing::debug!(
-            target: "charm_reactive::flags",
-            unit = %self.hook.unit,
-            hook = %self.hook.name,
+        self.step(crate::events::Step::Flag {
             flag,
-            set = self.flags.contains(flag),
-            "flag changed"
-        );
+            set: self.flags.contains(flag),
+        });
     }
 
     fn fire(&mut self, on: TriggerOn) {

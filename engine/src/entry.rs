@@ -1,0 +1,143 @@
+//! The entry point of a charm binary: Juju's environment in, one hook run,
+//! juju-log out, an exit status Juju understands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::backend::{Backend, HookTools};
+use crate::hook_env::{HookEnv, Invocation};
+use crate::log::LogRecord;
+use crate::metadata::Metadata;
+use crate::store::{OpenOptions, Store};
+use crate::{run_hook, Condition, HookInfo, Registry};
+
+/// Overrides where the unit store lives (a directory).
+pub const STORE_ENV: &str = "CHARM_REACTIVE_STORE";
+
+/// Set to `0` to keep structured events out of juju-log (see [`crate::events`]).
+pub const EVENTS_ENV: &str = "CHARM_REACTIVE_EVENTS";
+
+/// Runs the charm for the hook or action Juju invoked, and exits: 0 on success
+/// (or for a hook this charm does not know), 1 when the hook failed so that Juju
+/// retries it. The error is logged through `juju-log` first.
+///
+/// ```no_run
+/// use charm_reactive::{when_not, Context};
+///
+/// #[when_not("app.installed")]
+/// fn install(ctx: &mut Context<'_>) {
+///     ctx.set_flag("app.installed");
+/// }
+///
+/// fn main() {
+///     charm_reactive::main()
+/// }
+/// ```
+pub fn main() -> ! {
+    std::process::exit(run())
+}
+
+fn run() -> i32 {
+    let env = match HookEnv::from_process() {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("charm-reactive: {e}");
+            return 1;
+        }
+    };
+    let juju = match HookTools::from_env() {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("charm-reactive: {e}");
+            return 1;
+        }
+    };
+    match run_with(&env, Box::new(juju)) {
+        Ok(code) => code,
+        Err(e) => {
+            // The hook's backend went with the failed run: a fresh one logs.
+            let message = format!("Hook error:\n{e:#}");
+            if HookTools::new().log(crate::log::Level::Error, &message).is_err() {
+                eprintln!("charm-reactive: {message}");
+            }
+            1
+        }
+    }
+}
+
+/// Runs one hook described by `env` against `juju`, with the handlers of this
+/// binary: what [`main`] does, without exiting. Returns the exit status.
+pub fn run_with(env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
+    let metadata = Metadata::load(&env.charm_dir)?;
+    let relations = metadata.relations();
+    let registry = Registry::from_inventory()?;
+    let mut juju = juju;
+    if let Some(reason) = unknown(env, &relations, &registry) {
+        juju.log(crate::log::Level::Info, &format!("charm-reactive: nothing to do: {reason}"))?;
+        return Ok(match env.invocation {
+            Invocation::Action(_) => {
+                juju.action_fail(&reason)?;
+                1
+            }
+            Invocation::Hook(_) => 0,
+        });
+    }
+    let store = Store::open_with(store_path(env), &OpenOptions::default())?;
+    let mut hook = HookInfo::from_env(env, relations);
+    hook.structured_events = std::env::var(EVENTS_ENV).map_or(true, |v| v != "0");
+    let outcome = run_hook(Arc::new(registry), &store, hook, juju);
+    let mut juju = outcome.juju;
+    send_log(&mut *juju, &outcome.log)?;
+    match outcome.error {
+        None => Ok(0),
+        Some(e) => {
+            if let Invocation::Action(_) = env.invocation {
+                juju.action_fail(&e.to_string())?;
+            }
+            Ok(1)
+        }
+    }
+}
+
+/// Where the unit's store lives: `$CHARM_REACTIVE_STORE`, else
+/// `<charm dir>/.unit-state.sled/<unit>` with the unit name's `/` as `-`. Keyed by
+/// unit name, because Juju 2.5 shared one charm dir between the units of an
+/// operator pod: a replacement unit must not read its predecessor's flags.
+pub fn store_path(env: &HookEnv) -> PathBuf {
+    match std::env::var_os(STORE_ENV) {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => env
+            .charm_dir
+            .join(".unit-state.sled")
+            .join(env.unit.replace('/', "-")),
+    }
+}
+
+/// Why this invocation is not for this charm, if it is not: a relation hook of
+/// an endpoint metadata.yaml does not declare, or an action no handler takes.
+fn unknown(env: &HookEnv, relations: &[crate::pattern::RelationSpec], registry: &Registry) -> Option<String> {
+    match &env.invocation {
+        Invocation::Hook(name) => {
+            let (endpoint, _) = name.split_once("-relation-")?;
+            (!relations.iter().any(|r| r.name == endpoint))
+                .then(|| format!("hook {name}: metadata.yaml has no relation {endpoint:?}"))
+        }
+        Invocation::Action(name) => {
+            let handled = registry
+                .handlers()
+                .iter()
+                .any(|h| h.conditions().iter().any(|c| matches!(c, Condition::Action(a) if a == name)));
+            (!handled).then(|| format!("no handler for action {name:?}"))
+        }
+    }
+}
+
+/// Sends the hook's log through juju-log: consecutive records of one level go
+/// in one call (one process), lines unchanged.
+fn send_log(juju: &mut dyn Backend, log: &[LogRecord]) -> anyhow::Result<()> {
+    for group in log.chunk_by(|a, b| a.level == b.level) {
+        let lines: Vec<String> = group.iter().map(|r| r.message.clone()).collect();
+        juju.log_lines(group[0].level, &lines)?;
+    }
+    Ok(())
+}
