@@ -254,8 +254,7 @@ fn juju_message(stderr: &str) -> String {
     let line = stderr
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .next_back()
+        .rfind(|l| !l.is_empty())
         .unwrap_or("");
     line.strip_prefix("ERROR ")
         .or_else(|| line.strip_prefix("error: "))
