@@ -54,14 +54,47 @@ impl AppScope {
         self.loaded.is_some()
     }
 
-    /// Takes the leader settings read from Juju, keeping only this module's keys.
+    /// Takes the leader settings read from Juju.
     pub(crate) fn load(&mut self, settings: BTreeMap<String, String>) {
-        self.loaded = Some(
-            settings
-                .into_iter()
-                .filter(|(k, _)| k.starts_with(LEADER_PREFIX))
-                .collect(),
-        );
+        self.loaded = Some(settings);
+    }
+
+    /// Any leader setting, as this hook sees it (for layers that use leader
+    /// settings directly, like layer-leadership).
+    pub(crate) fn setting(&self, key: &str) -> Option<&str> {
+        match self.pending.get(key) {
+            Some(v) => v.as_deref(),
+            None => self.loaded.as_ref()?.get(key).map(String::as_str),
+        }
+    }
+
+    /// Every leader setting outside this module's prefix, as this hook sees them.
+    pub(crate) fn settings(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = self.loaded.clone().unwrap_or_default();
+        for (k, v) in &self.pending {
+            match v {
+                Some(v) => out.insert(k.clone(), v.clone()),
+                None => out.remove(k),
+            };
+        }
+        out.retain(|k, _| !k.starts_with(LEADER_PREFIX));
+        out
+    }
+
+    /// Writes any leader setting in this hook's one leader-set (`None` deletes).
+    pub(crate) fn set_setting(&mut self, key: &str, value: Option<String>) -> Result<(), EngineError> {
+        if let Some(v) = &value {
+            let size = key.len() + 1 + v.len();
+            if size >= MAX_ARGUMENT_BYTES {
+                return Err(EngineError::AppValueTooLarge {
+                    key: key.to_owned(),
+                    size,
+                    limit: MAX_ARGUMENT_BYTES,
+                });
+            }
+        }
+        self.pending.insert(key.to_owned(), value);
+        Ok(())
     }
 
     /// The application flags stored in leader settings, with their raw values, as
@@ -89,25 +122,11 @@ impl AppScope {
 
     /// An application value, as JSON text.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        let full = format!("{KV_KEY}{key}");
-        match self.pending.get(&full) {
-            Some(v) => v.as_deref(),
-            None => self.loaded.as_ref()?.get(&full).map(String::as_str),
-        }
+        self.setting(&format!("{KV_KEY}{key}"))
     }
 
     pub(crate) fn set(&mut self, key: &str, json: String) -> Result<(), EngineError> {
-        let full = format!("{KV_KEY}{key}");
-        let size = full.len() + 1 + json.len();
-        if size >= MAX_ARGUMENT_BYTES {
-            return Err(EngineError::AppValueTooLarge {
-                key: key.to_owned(),
-                size,
-                limit: MAX_ARGUMENT_BYTES,
-            });
-        }
-        self.pending.insert(full, Some(json));
-        Ok(())
+        self.set_setting(&format!("{KV_KEY}{key}"), Some(json))
     }
 
     pub(crate) fn unset(&mut self, key: &str) {
@@ -199,6 +218,7 @@ mod tests {
         let mut next = AppScope::default();
         let written = changes.into_iter().map(|(k, v)| (k, v.unwrap()));
         next.load(written.chain([("unrelated".to_owned(), "x".to_owned())]).collect());
+        assert_eq!(next.settings().keys().collect::<Vec<_>>(), ["unrelated"]);
         assert_eq!(
             next.flags().unwrap(),
             [("app:a".to_owned(), None), ("app:b".to_owned(), Some(vec![1, 0xff]))]

@@ -283,4 +283,26 @@ impl AppData<'_> {
     pub fn keys(&self, prefix: &str) -> Vec<String> {
         self.session.app.keys(prefix)
     }
+
+    /// A raw leader setting (charms.reactive's `leader_get(key)`), including this
+    /// hook's pending writes.
+    pub fn leader_setting(&self, key: &str) -> Option<&str> {
+        self.session.app.setting(key)
+    }
+
+    /// Every raw leader setting, except the application scope's own keys.
+    pub fn leader_settings(&self) -> std::collections::BTreeMap<String, String> {
+        self.session.app.settings()
+    }
+
+    /// Writes a raw leader setting (leader only; `None` deletes) in this hook's
+    /// one `leader-set`, at commit: unlike `leader-set` run by hand, it is
+    /// discarded if the hook fails.
+    pub fn set_leader_setting(&mut self, key: &str, value: Option<&str>) -> Result<(), EngineError> {
+        if self.session.app.setting(key) == value {
+            return Ok(());
+        }
+        self.session.check_app_write(&format!("setting leader setting {key:?}"))?;
+        self.session.app.set_setting(key, value.map(str::to_owned))
+    }
 }
