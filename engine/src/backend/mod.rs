@@ -59,7 +59,19 @@ pub use types::{
 ///
 /// In maps given to [`Backend::leader_set`] and the relation setters, `None`
 /// deletes a key (Juju also deletes on an empty string).
-pub trait Backend {
+///
+/// `Any` is a supertrait so that whoever handed the engine a `Box<dyn Backend>`
+/// can take its concrete type back, e.g. to inspect a [`MemoryBackend`]'s model:
+///
+/// ```
+/// use std::any::Any;
+/// use charm_reactive::backend::{Backend, MemoryBackend, Model};
+/// let juju: Box<dyn Backend> = Box::new(MemoryBackend::new(Model::new("app/0")));
+/// let any: Box<dyn Any> = juju;
+/// let memory = any.downcast::<MemoryBackend>().expect("a MemoryBackend");
+/// assert_eq!(memory.model().unit, "app/0");
+/// ```
+pub trait Backend: std::any::Any {
     /// `juju-log`: one message at a level. Messages longer than one OS argument
     /// are split (one call per piece).
     fn log(&mut self, level: Level, message: &str) -> Result<(), BackendError>;
@@ -178,7 +190,8 @@ pub trait Backend {
     /// `action-log`.
     fn action_log(&mut self, message: &str) -> Result<(), BackendError>;
 
-    /// The hook-tool invocations made so far, in order (cached reads make none).
+    /// The hook-tool invocations attempted so far, in order (cached reads make
+    /// none; a call that failed, timed out or found no tool is included).
     fn calls(&self) -> &[ToolCall];
 
     /// How many invocations of each tool were made.
