@@ -6,7 +6,7 @@ mod common;
 use common::probe::{calls, find, find_last, probe_charm};
 use common::{assert_ok, run_yaml, unit};
 
-const META: &str = "name: probe\nseries: [kubernetes]\nrequires:\n  db:\n    interface: pgsql\n";
+const META: &str = "name: probe\nseries: [kubernetes]\nrequires:\n  db:\n    interface: pgsql\nextra-bindings:\n  probe-binding:\n";
 const PROVIDER_META: &str =
     "name: pg\nseries: [kubernetes]\nprovides:\n  db:\n    interface: pgsql\n";
 const CONFIG: &str = "options:\n  name: {type: string, default: alpha}\n  port: {type: int}\n  debug: {type: boolean, default: false}\n";
@@ -61,6 +61,10 @@ t opened-ports
 t open-port 80
 t opened-ports
 t goal-state --format=json
+t goal-state
+t status-set --application waiting "app msg"
+t status-get --application --format=json
+t network-get probe-binding --ingress-address
 t action-get
 "#;
     let (dir, r) = one_app("2.8.0", 1, &[("start", script)]);
@@ -154,6 +158,20 @@ t action-get
         "opened-ports does not show ports opened in the same hook"
     );
     assert!(get("goal-state --format=json").out.contains("\"probe/0\""));
+    assert!(
+        get("goal-state").out.starts_with("relations:"),
+        "goal-state defaults to YAML: {:?}",
+        get("goal-state").out
+    );
+    let app: serde_json::Value =
+        serde_json::from_str(&get("status-get --application --format=json").out).unwrap();
+    assert_eq!(app["application-status"]["status"], "waiting");
+    assert_eq!(
+        app["application-status"]["units"]["probe/0"]["status"],
+        "active"
+    );
+    let ingress = get("network-get probe-binding --ingress-address");
+    assert_eq!(ingress.out, format!("{}\n", unit(&r, "probe/0").address));
     assert_eq!(get("action-get").err, "ERROR not running an action\n");
     // Immediate and committed effects.
     let u = unit(&r, "probe/0");
