@@ -117,17 +117,27 @@ pub fn summary(result: &RunResult) -> String {
     if let Some(e) = &result.error {
         let _ = writeln!(s, "ERROR {e}");
     }
-    let failed = result.assertions.iter().filter(|a| !a.ok).count();
-    let verdict = if result.ok() { "OK" } else { "FAILED" };
-    let _ = writeln!(
-        s,
-        "== {verdict}: {} assertions, {failed} failed{} ==",
-        result.assertions.len(),
-        if result.error.is_some() {
-            ", a step failed"
+    for e in &result.hook_errors {
+        let allowed = if result.hook_errors_allowed {
+            " (allowed)"
         } else {
             ""
-        }
+        };
+        let _ = writeln!(s, "ERROR unit left in error: {e} failed{allowed}");
+    }
+    let failed = result.assertions.iter().filter(|a| !a.ok).count();
+    let verdict = if result.ok() { "OK" } else { "FAILED" };
+    let mut notes = String::new();
+    if result.error.is_some() {
+        notes.push_str(", a step failed");
+    }
+    if !result.hook_errors.is_empty() && !result.hook_errors_allowed {
+        notes.push_str(", units left in error");
+    }
+    let _ = writeln!(
+        s,
+        "== {verdict}: {} assertions, {failed} failed{notes} ==",
+        result.assertions.len()
     );
     s
 }
@@ -150,6 +160,7 @@ pub fn json(result: &RunResult, filter: &Filter) -> Value {
         "ok": result.ok(),
         "error": result.error,
         "settled": result.settled,
+        "hook_errors": result.hook_errors,
         "steps_run": result.steps_run,
         "assertions": result.assertions,
         "model": result.model,

@@ -184,3 +184,37 @@ fn usage_and_scenario_errors_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing SCENARIO file"));
 }
+
+#[test]
+fn a_unit_left_in_error_fails_the_run_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    write_charm(
+        &dir.path().join("broken"),
+        "name: broken\n",
+        None,
+        "#!/bin/sh\n[ \"$JUJU_HOOK_NAME\" = start ] && exit 3\nexit 0\n",
+        &[],
+    );
+    let write = |allow: bool| {
+        let f = dir.path().join(format!("s-{allow}.yaml"));
+        let yaml = format!(
+            "allow-hook-errors: {allow}\napplications:\n  broken: {{charm: ./broken}}\nsteps:\n  - deploy: broken\n  - wait: settled\n  - assert: {{unit: broken/0, status: error}}\n"
+        );
+        std::fs::write(&f, yaml).unwrap();
+        f
+    };
+    let o = jujusim(&["run", write(false).to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("ERROR juju.worker.uniter.operation hook \"start\" (via hook dispatching script: dispatch) failed: exit status 3"), "{out}");
+    assert!(
+        out.contains("ERROR unit left in error: broken/0: \"start\" failed\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("== FAILED: 1 assertions, 0 failed, units left in error =="),
+        "{out}"
+    );
+    let o = jujusim(&["run", write(true).to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

@@ -8,6 +8,7 @@
 //! app-flag-prefix: charm-reactive.app.flag.   # leader-settings keys of app flags
 //! max-replacements: 5            # pod spec replacements per app in one wait
 //! hook-timeout: 300              # seconds of real time per hook process
+//! allow-hook-errors: false       # a unit left in error at the end fails the run
 //! applications:
 //!   sse-endpoint: {charm: ./charms/sse-endpoint, units: 1, config: {base-url: "http://a"}}
 //!   con6:
@@ -233,6 +234,9 @@ pub struct Scenario {
     /// Real-time seconds per hook process.
     #[serde(default)]
     pub hook_timeout: Option<u64>,
+    /// A unit left in error at the end does not fail the run.
+    #[serde(default)]
+    pub allow_hook_errors: bool,
     /// Applications by name.
     #[serde(default)]
     pub applications: BTreeMap<String, AppSpec>,

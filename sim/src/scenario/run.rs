@@ -30,12 +30,19 @@ pub struct RunResult {
     pub steps_run: usize,
     /// No unit had anything left to do at the end.
     pub settled: bool,
+    /// Units left in error at the end: `con6/1: "config-changed"`.
+    pub hook_errors: Vec<String>,
+    /// The scenario accepts units left in error (`allow-hook-errors: true`).
+    pub hook_errors_allowed: bool,
 }
 
 impl RunResult {
-    /// No step failed and every assertion held.
+    /// No step failed, every assertion held, and no unit was left in error
+    /// (unless the scenario allows it).
     pub fn ok(&self) -> bool {
-        self.error.is_none() && self.assertions.iter().all(|a| a.ok)
+        self.error.is_none()
+            && self.assertions.iter().all(|a| a.ok)
+            && (self.hook_errors_allowed || self.hook_errors.is_empty())
     }
 }
 
@@ -111,7 +118,16 @@ pub fn run(scenario: &Scenario, mut opts: Options) -> Result<RunResult, SimError
         .units
         .iter()
         .all(|u| next_op(&ctl.model, u).is_none());
+    let hook_errors = ctl
+        .model
+        .units
+        .iter()
+        .filter(|u| !u.removed)
+        .filter_map(|u| u.error_hook.as_ref().map(|h| format!("{}: {h:?}", u.name)))
+        .collect();
     Ok(RunResult {
+        hook_errors,
+        hook_errors_allowed: scenario.allow_hook_errors,
         model: ctl.model.clone(),
         timeline: std::mem::take(&mut ctl.timeline),
         assertions,
