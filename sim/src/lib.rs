@@ -10,6 +10,8 @@
 //! The model types in [`model`] are plain data so that an in-process harness
 //! can reuse them.
 
+#![warn(missing_docs)]
+
 pub mod charm;
 pub mod controller;
 pub mod flags;
