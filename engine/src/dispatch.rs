@@ -50,6 +50,7 @@ impl Session {
             if queue.is_empty() {
                 break;
             }
+            self.stats.iterations += 1;
             self.invoke(queue)?;
         }
         self.watch_reset();

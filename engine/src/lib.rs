@@ -62,7 +62,7 @@ pub use registry::Registry;
 pub use dying::{DyingLayer, DYING_FLAG};
 pub use entry::{main, run_with, store_path, EVENTS_ENV, STORE_ENV};
 pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
-pub use session::HookInfo;
+pub use session::{DispatchStats, HookInfo};
 pub use trigger::{Trigger, TriggerOn};
 
 pub use charm_reactive_macros::{

@@ -10,7 +10,7 @@ use crate::backend::{Backend, BackendError};
 use crate::condition::{Phase, RestrictedHook};
 use crate::flags;
 use crate::log::{Level, LogRecord};
-use crate::session::{keys, HookInfo, Session};
+use crate::session::{keys, DispatchStats, HookInfo, Session};
 use crate::{EngineError, Registry};
 
 /// charms.reactive's automatic flag, set by `pre-series-upgrade` and cleared by
@@ -32,6 +32,8 @@ pub struct HookOutcome {
     pub committed: bool,
     /// The backend, for its call record.
     pub juju: Box<dyn Backend>,
+    /// How much work dispatch did.
+    pub stats: DispatchStats,
 }
 
 impl std::fmt::Debug for HookOutcome {
@@ -68,6 +70,7 @@ pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Bo
                 error: Some(e),
                 committed: false,
                 juju,
+                stats: DispatchStats::default(),
             };
         }
     };
@@ -79,6 +82,7 @@ pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Bo
         log,
         tx,
         juju,
+        stats,
         ..
     } = session;
     let result = result.and_then(|()| Ok(tx.commit().map(drop)?));
@@ -94,6 +98,7 @@ pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Bo
         committed: error.is_none(),
         error,
         juju,
+        stats,
     }
 }
 

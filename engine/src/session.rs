@@ -88,6 +88,18 @@ impl HookInfo {
     }
 }
 
+/// How much work a dispatch did: what makes its cost follow flag changes
+/// rather than iterations x handlers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DispatchStats {
+    /// Handler tests (FlagWatch check plus conditions), including the tracer's.
+    pub tests: usize,
+    /// Main-loop iterations run.
+    pub iterations: usize,
+    /// Real flag changes.
+    pub flag_changes: usize,
+}
+
 /// charms.reactive's FlagWatch: which flags changed in the previous `_invoke`.
 #[derive(Debug, Default)]
 struct FlagWatch {
@@ -118,6 +130,8 @@ pub(crate) struct Session {
     pub(crate) failure: Option<EngineError>,
     pub(crate) invoked: Vec<String>,
     hook_matches: Vec<Option<bool>>,
+    /// Work counters, for benchmarks.
+    pub(crate) stats: DispatchStats,
     /// The handler running now, for structured events.
     pub(crate) current_handler: Option<String>,
     /// Juju, for this hook.
@@ -168,6 +182,7 @@ impl Session {
             failure: None,
             invoked: Vec::new(),
             hook_matches: vec![None; n],
+            stats: DispatchStats::default(),
             current_handler: None,
             juju,
             app: AppScope::default(),
@@ -266,6 +281,7 @@ impl Session {
     }
 
     fn record_change(&mut self, flag: &str) {
+        self.stats.flag_changes += 1;
         self.watch.pending.push(flag.to_owned());
         self.recent_changes.push(flag.to_owned());
         self.step(crate::events::Step::Flag {
@@ -307,6 +323,7 @@ impl Session {
     /// charms.reactive's `Handler.test()`: the FlagWatch check, then every
     /// condition in order, with short-circuit.
     pub(crate) fn test(&mut self, idx: HandlerIdx) -> bool {
+        self.stats.tests += 1;
         let registry = Arc::clone(&self.registry);
         let watched = registry.watched(idx);
         if !watched.is_empty()
