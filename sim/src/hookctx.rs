@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::model::ActionRun;
+
 /// Whose relation bag a write goes to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BagOwner {
@@ -59,6 +61,8 @@ pub struct HookContext {
     pub port_writes: Vec<(bool, String)>,
     /// Pending pod spec.
     pub pod_spec: Option<PendingSpec>,
+    /// The action being run, when this context runs one.
+    pub action: Option<ActionRun>,
 }
 
 impl HookContext {

@@ -490,3 +490,74 @@ t ./no-such-tool
         .err
         .starts_with("error: bad request: wrong context ID"));
 }
+
+#[test]
+fn actions_run_with_their_own_tools() {
+    let refresh = r#"
+t action-get --format=json
+t action-get nested.key
+t action-get nope
+t action-set out.code=0 msg="hi there"
+t action-set Bad=1
+t action-set stdout=x
+t action-set novalue
+t action-log working hard
+state-set from-action=1
+t sh -c 'echo "$JUJU_ACTION_NAME|$JUJU_HOOK_NAME|$JUJU_DISPATCH_PATH|${JUJU_ACTION_UUID:+uuid}"'
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    probe_charm(
+        &dir.path().join("probe"),
+        META,
+        None,
+        &[
+            ("refresh", refresh),
+            ("explode", "action-fail nope\n"),
+            ("crash", "exit 4\n"),
+        ],
+    );
+    let out = dir.path().join("probe.out");
+    let yaml = "applications:\n  probe: {charm: ./probe}\nsteps:\n  - deploy: probe\n  - wait: settled\n  \
+        - run-action: {unit: probe/leader, action: refresh, params: {nested: {key: v}, n: 1}}\n  \
+        - run-action: {unit: probe/0, action: explode}\n  \
+        - run-action: {unit: probe/0, action: crash}\n  \
+        - assert: {unit: probe/0, action: {name: refresh, status: completed, results: {out: {code: '0'}, msg: hi there}}, state: {from-action: '1'}}\n  \
+        - assert: {unit: probe/0, action: {name: explode, status: failed, message: nope}}\n  \
+        - assert: {unit: probe/0, action: {name: crash, status: failed, message: exit status 4}}\n";
+    let r = run_yaml(yaml, dir.path(), &[("PROBE_OUT", out.to_str().unwrap())]);
+    assert_ok(&r);
+    let c = calls(&out);
+    let get = |cmd: &str| find(&c, None, "refresh", cmd);
+    assert_eq!(
+        get("action-get --format=json").out,
+        "{\"n\":1,\"nested\":{\"key\":\"v\"}}\n"
+    );
+    assert_eq!(get("action-get nested.key").out, "v\n");
+    assert_eq!(
+        (
+            get("action-get nope").exit,
+            get("action-get nope").out.as_str()
+        ),
+        (0, "")
+    );
+    assert_eq!(
+        get("action-set Bad=1").err,
+        "ERROR key \"Bad\" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods\n"
+    );
+    assert_eq!(
+        get("action-set stdout=x").err,
+        "ERROR cannot set reserved action key \"stdout\"\n"
+    );
+    assert_eq!(
+        get("action-set novalue").err,
+        "ERROR argument \"novalue\" must be of the form key...=value\n"
+    );
+    let env = c.iter().find(|x| x.cmd.starts_with("sh -c")).unwrap();
+    assert_eq!(env.out, "refresh||actions/refresh|uuid\n");
+    assert_eq!(r.model.actions[0].log, ["working hard"]);
+    assert!(r
+        .timeline
+        .records
+        .iter()
+        .any(|x| x.module == "unit.probe/0.action-log" && x.message == "working hard"));
+}

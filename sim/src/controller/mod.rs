@@ -1,6 +1,7 @@
 //! The controller: owns the model, runs hooks as child processes, and applies
 //! what users do (deploy, relate, config, scale, remove, resolve).
 
+mod action;
 mod cloud;
 mod run;
 mod settle;

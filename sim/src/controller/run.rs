@@ -14,10 +14,10 @@ use crate::timeline::{Kind, Source, Timeline};
 use crate::tools;
 
 /// Serves a running hook: checks context ids and forwards to the tools.
-struct Serving<'a> {
-    model: &'a mut Model,
-    timeline: &'a mut Timeline,
-    ctx: &'a mut HookContext,
+pub(super) struct Serving<'a> {
+    pub(super) model: &'a mut Model,
+    pub(super) timeline: &'a mut Timeline,
+    pub(super) ctx: &'a mut HookContext,
 }
 
 impl HookHandler for Serving<'_> {
@@ -53,7 +53,7 @@ impl HookHandler for Serving<'_> {
 }
 
 /// The hook an op runs, with its relation details.
-struct Prepared {
+pub(super) struct Prepared {
     hook: String,
     relation_id: Option<u32>,
     relation_key: Option<String>,
@@ -62,6 +62,25 @@ struct Prepared {
     remote_app: Option<String>,
     departing: Option<String>,
     members: Option<Vec<String>>,
+    /// `(name, id)` when running an action.
+    action: Option<(String, String)>,
+}
+
+impl Prepared {
+    /// An action run: no hook, no relation.
+    pub(super) fn action(name: &str, id: &str) -> Self {
+        Self {
+            hook: String::new(),
+            relation_id: None,
+            relation_key: None,
+            endpoint: None,
+            remote_unit: None,
+            remote_app: None,
+            departing: None,
+            members: None,
+            action: Some((name.into(), id.into())),
+        }
+    }
 }
 
 impl Controller {
@@ -75,6 +94,7 @@ impl Controller {
             remote_app: None,
             departing: None,
             members: None,
+            action: None,
         };
         let simple = match op {
             Op::Install => "install",
@@ -164,7 +184,7 @@ impl Controller {
         }
     }
 
-    fn hook_env(&self, unit: &str, ctx_id: &str, p: &Prepared) -> Vec<(String, String)> {
+    pub(super) fn hook_env(&self, unit: &str, ctx_id: &str, p: &Prepared) -> Vec<(String, String)> {
         let u = self.model.unit(unit).expect("unit exists");
         let app = &self.model.applications[&u.app];
         let mut env: BTreeMap<String, String> = self.opts.env.iter().cloned().collect();
@@ -191,9 +211,22 @@ impl Controller {
         set("JUJU_AGENT_SOCKET_ADDRESS", &socket);
         set("JUJU_AGENT_SOCKET_NETWORK", "unix");
         set(SOCKET_ENV, &socket);
-        set("JUJU_HOOK_NAME", &p.hook);
-        if version.dispatch() {
-            set("JUJU_DISPATCH_PATH", &format!("hooks/{}", p.hook));
+        match &p.action {
+            Some((name, id)) => {
+                set("JUJU_HOOK_NAME", "");
+                set("JUJU_ACTION_NAME", name);
+                set("JUJU_ACTION_UUID", id);
+                set("JUJU_ACTION_TAG", &format!("action-{id}"));
+                if version.dispatch() {
+                    set("JUJU_DISPATCH_PATH", &format!("actions/{name}"));
+                }
+            }
+            None => {
+                set("JUJU_HOOK_NAME", &p.hook);
+                if version.dispatch() {
+                    set("JUJU_DISPATCH_PATH", &format!("hooks/{}", p.hook));
+                }
+            }
         }
         set("JUJU_UNIT_NAME", unit);
         set("JUJU_MODEL_NAME", &self.model.name);
@@ -338,7 +371,7 @@ impl Controller {
     }
 
     /// Applies a successful hook's buffered writes.
-    fn commit(&mut self, ctx: &HookContext) -> Result<(), SimError> {
+    pub(super) fn commit(&mut self, ctx: &HookContext) -> Result<(), SimError> {
         for ((rid, owner), writes) in &ctx.relation_writes {
             let Some(rel) = self.model.relation_mut(*rid) else {
                 continue;

@@ -5,6 +5,7 @@
 //! hook-tool requests and by commits. It is meant to be reused by an
 //! in-process harness too, which is why it knows nothing about processes.
 
+mod action;
 mod application;
 mod lease;
 mod relation;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use action::ActionRun;
 pub use application::{Application, PodSpec};
 pub use lease::Lease;
 pub use relation::{app_of, unit_number, Bag, Relation, RelationEndpoint};
@@ -66,6 +68,8 @@ pub struct Model {
     pub next_relation_id: u32,
     /// The last octet handed out as a unit address.
     pub next_address: u32,
+    /// Actions run, in order.
+    pub actions: Vec<ActionRun>,
 }
 
 impl Model {
@@ -82,6 +86,7 @@ impl Model {
             relations: Vec::new(),
             next_relation_id: 0,
             next_address: 0,
+            actions: Vec::new(),
         }
     }
 

@@ -15,6 +15,7 @@
 //!     state: {key: value}     # state-set values (null: absent)
 //!     replaced-by: con6/4
 //!     log-contains: "Invoking reactive handler"
+//!     action: {name: refresh, status: completed, results: {out: {code: "0"}}}
 //! - assert: {app: con6, units: [con6/3], leader: con6/3, pod-spec-changes: 2, replacements: 1,
 //!            app-flags: [db.ready], leader-settings: {k: v}, app-status: active}
 //! - assert: {relation: "con6:sse-endpoint", unit: sse-endpoint/0, data: {base-url: '"http://b"'}}
@@ -69,6 +70,23 @@ impl FlagCheck {
     }
 }
 
+/// Checks on the last run of an action on a unit.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionCheck {
+    /// Action name.
+    pub name: String,
+    /// `completed` or `failed`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Its failure message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Result values (nested maps for dotted keys; null = absent).
+    #[serde(default)]
+    pub results: BTreeMap<String, serde_json::Value>,
+}
+
 /// `leader:` for a unit (`true`/`false`) or an application (the leader's name).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
@@ -115,6 +133,8 @@ pub struct Assertion {
     pub state: Option<BTreeMap<String, Option<String>>>,
     /// The unit that replaced it.
     pub replaced_by: Option<String>,
+    /// The last run of an action on the unit.
+    pub action: Option<ActionCheck>,
     /// Live (not removed) units, exactly.
     pub units: Option<Vec<String>>,
     /// Number of live units.
@@ -258,7 +278,8 @@ impl Assertion {
             || self.hooks_exclude.is_some()
             || self.flags.is_some()
             || self.state.is_some()
-            || self.replaced_by.is_some();
+            || self.replaced_by.is_some()
+            || self.action.is_some();
         let app_checks = self.units.is_some()
             || self.unit_count.is_some()
             || self.pod_spec_changes.is_some()
@@ -431,6 +452,9 @@ impl Assertion {
                 || format!("replaced by {:?}", unit.replaced_by),
             );
         }
+        if let Some(want) = &self.action {
+            check_action(c, ctx.model, &unit.name, want);
+        }
         self.log_checks(ctx, c, std::slice::from_ref(&unit.name));
         subject
     }
@@ -547,6 +571,46 @@ impl Assertion {
             check_map(c, "data", want, bag);
         }
         subject
+    }
+}
+
+fn check_action(c: &mut Checks, model: &Model, unit: &str, want: &ActionCheck) {
+    let run = model
+        .actions
+        .iter()
+        .rev()
+        .find(|a| a.unit == unit && a.name == want.name);
+    let Some(run) = run else {
+        c.add(format!("action {} ran", want.name), false, || {
+            "it never ran".into()
+        });
+        return;
+    };
+    if let Some(s) = &want.status {
+        c.add(
+            format!("action {} {s}", want.name),
+            run.status == *s,
+            || format!("status {} {:?}", run.status, run.message),
+        );
+    }
+    if let Some(m) = &want.message {
+        c.add(
+            format!("action {} message {m:?}", want.name),
+            run.message == *m,
+            || format!("message {:?}", run.message),
+        );
+    }
+    for (k, v) in &want.results {
+        let got = run
+            .results
+            .get(k)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
+        c.add(
+            format!("action {} result {k} = {v}", want.name),
+            got == *v,
+            || format!("result {k} = {got}"),
+        );
     }
 }
 

@@ -24,6 +24,7 @@
 //!   - scale: {app: con6, units: 2}
 //!   - remove: {unit: con6/1}      # or {app: con6} or {relation: [a:x, b:y]}
 //!   - resolve: {unit: con6/0, retry: true}
+//!   - run-action: {unit: con6/leader, action: refresh, params: {force: true}}
 //!   - wait: {seconds: 90}
 //!   - assert: {unit: con6/leader, status: active, never-status: blocked}
 //! ```
@@ -41,7 +42,7 @@ use crate::charm::DeploymentKind;
 use crate::model::ModelType;
 use crate::version::JujuVersion;
 
-pub use assert::{Assertion, AssertionResult, Check, FlagCheck, LeaderCheck};
+pub use assert::{ActionCheck, Assertion, AssertionResult, Check, FlagCheck, LeaderCheck};
 pub use run::{run, RunResult};
 
 /// Errors loading a scenario.
@@ -185,6 +186,19 @@ fn yes() -> bool {
     true
 }
 
+/// `run-action:` step.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunActionStep {
+    /// The unit (`app/N`, `app/leader`, `app/newest`).
+    pub unit: String,
+    /// Action name.
+    pub action: String,
+    /// Parameters.
+    #[serde(default)]
+    pub params: BTreeMap<String, Value>,
+}
+
 /// A scenario step.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -203,6 +217,8 @@ pub enum Step {
     Remove(RemoveStep),
     /// Clear a hook error.
     Resolve(ResolveStep),
+    /// Run an action on a unit, now.
+    RunAction(RunActionStep),
     /// Run hooks until settled.
     Wait(Wait),
     /// Check the model.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::assert::{AssertionResult, EvalContext};
+use super::assert::{resolve_unit, AssertionResult, EvalContext};
 use super::{CharmDirLayout, Scenario, Step, Wait};
 use crate::charm::Charm;
 use crate::controller::uniter::next_op;
@@ -55,6 +55,7 @@ fn step_name(step: &Step) -> &'static str {
         Step::AddUnit(_) => "add-unit",
         Step::Remove(_) => "remove",
         Step::Resolve(_) => "resolve",
+        Step::RunAction(_) => "run-action",
         Step::Wait(_) => "wait",
         Step::Assert(_) => "assert",
     }
@@ -180,6 +181,13 @@ fn apply_step(ctl: &mut Controller, scenario: &Scenario, step: &Step) -> Result<
             Ok(())
         }
         Step::Resolve(r) => ctl.resolve(&r.unit, r.retry),
+        Step::RunAction(a) => {
+            let unit = resolve_unit(&ctl.model, &a.unit)
+                .map(|u| u.name.clone())
+                .ok_or_else(|| SimError::UnknownUnit(a.unit.clone()))?;
+            ctl.run_action(&unit, &a.action, a.params.clone())
+                .map(|_| ())
+        }
         Step::Wait(Wait::Keyword(_)) => ctl.settle(None),
         Step::Wait(Wait::Timed { seconds }) => ctl.settle(Some(seconds * 1000)),
         Step::Assert(_) => Ok(()),

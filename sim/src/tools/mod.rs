@@ -5,6 +5,7 @@
 //! commands (HOOK-TOOLS.md §1-2): usage errors exit 2, runtime errors exit 1,
 //! both with `ERROR <message>` on stderr.
 
+mod action;
 pub mod args;
 mod basic;
 mod k8s;
@@ -164,9 +165,10 @@ impl ToolEnv<'_> {
             "open-port" => self.port(args, true),
             "close-port" => self.port(args, false),
             "opened-ports" => self.opened_ports(args),
-            "action-get" | "action-set" | "action-fail" | "action-log" => {
-                Err(ToolError::Run("not running an action".into()))
-            }
+            "action-get" => self.action_get(args),
+            "action-set" => self.action_set(args),
+            "action-fail" => self.action_fail(args),
+            "action-log" => self.action_log(args),
             "relation-ids" => self.relation_ids(args),
             "relation-list" => self.relation_list(args),
             "relation-get" => self.relation_get(args),
