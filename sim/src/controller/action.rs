@@ -121,9 +121,7 @@ impl Controller {
             level,
             "juju.worker.uniter.operation",
             Kind::HookEnd,
-            &format!("ran action {name:?}: {} {}", action.status, action.message)
-                .trim_end()
-                .to_string(),
+            format!("ran action {name:?}: {} {}", action.status, action.message).trim_end(),
         );
         self.model.clock_ms = (self.model.clock_ms / 1000 + 1) * 1000;
         self.model.actions.push(action.clone());
