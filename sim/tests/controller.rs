@@ -283,3 +283,22 @@ echo '["unit.ready"]' > .flags.json
     assert_eq!(failed.checks[0].what, "flag nope set");
     assert_eq!(failed.checks[0].detail, "set flags: [unit.ready]");
 }
+
+#[test]
+fn timed_waits_run_update_status_every_five_minutes() {
+    let r = peers(
+        "2.8.0",
+        "kubernetes",
+        2,
+        "  - wait: {seconds: 660}\n  - wait: settled\n",
+    );
+    assert_ok(&r);
+    for u in ["peer/0", "peer/1"] {
+        let n = hooks(&r, u)
+            .iter()
+            .filter(|h| *h == "update-status")
+            .count();
+        assert_eq!(n, 2, "{u}: {:?}", hooks(&r, u));
+    }
+    assert!(r.model.clock_ms >= 660_000);
+}

@@ -103,6 +103,7 @@ impl Controller {
             Op::LeaderSettingsChanged => "leader-settings-changed",
             Op::ConfigChanged => "config-changed",
             Op::Stop => "stop",
+            Op::UpdateStatus => "update-status",
             Op::Remove => "remove",
             _ => "",
         };
@@ -434,6 +435,7 @@ impl Controller {
                 u.set_status(Status::juju("terminated", "", now));
             }
             Op::Remove => u.uniter.remove_ran = true,
+            Op::UpdateStatus => u.uniter.update_status_due = false,
             Op::Resign => u.uniter.leader = false,
             Op::RelationCreated(rid) | Op::EnterScope(rid) => {
                 u.uniter.relations.entry(*rid).or_default().created = true;

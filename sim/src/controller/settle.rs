@@ -1,6 +1,9 @@
 //! Running the model until nothing is left to do.
 
 use super::uniter::next_op;
+
+/// Juju's default `update-status-hook-interval`: 5 minutes.
+pub const UPDATE_STATUS_MS: u64 = 300_000;
 use super::{Controller, SimError};
 
 impl Controller {
@@ -9,8 +12,9 @@ impl Controller {
     /// Units take turns, one hook each (round robin in creation order), as the
     /// uniters of an operator pod interleave. When all are idle but a lease
     /// some live unit waits for will lapse, virtual time jumps there. With
-    /// `horizon_ms`, time never jumps past `now + horizon_ms`, and the clock
-    /// ends there: `wait: {seconds: N}`.
+    /// `horizon_ms`, time never jumps past `now + horizon_ms`, the clock ends
+    /// there (`wait: {seconds: N}`), and every 5 virtual minutes on the way
+    /// each started unit runs `update-status`.
     pub fn settle(&mut self, horizon_ms: Option<u64>) -> Result<(), SimError> {
         self.settle_replacements.clear();
         let end = horizon_ms.map(|h| self.model.clock_ms + h);
@@ -27,9 +31,20 @@ impl Controller {
                 self.run_op(index, op)?;
                 continue;
             }
-            let expiry = self.next_lease_expiry();
-            match (expiry, end) {
-                (Some(t), Some(e)) if t <= e => self.advance_to(t),
+            // The next thing that happens by itself: a lease lapsing, or (in a
+            // timed wait only, so that `settled` terminates) an update-status tick.
+            let tick = end.map(|_| (self.model.clock_ms / UPDATE_STATUS_MS + 1) * UPDATE_STATUS_MS);
+            let next = match (self.next_lease_expiry(), tick) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            match (next, end) {
+                (Some(t), Some(e)) if t <= e => {
+                    self.advance_to(t);
+                    if Some(t) == tick {
+                        self.update_status_tick();
+                    }
+                }
                 (Some(t), None) => self.advance_to(t),
                 (_, Some(e)) if !reached_end => {
                     reached_end = true;
@@ -39,6 +54,15 @@ impl Controller {
             }
         }
         Ok(())
+    }
+
+    /// Every started live unit is due an `update-status` hook.
+    fn update_status_tick(&mut self) {
+        for u in self.model.units.iter_mut() {
+            if !u.removed && u.life == crate::model::Life::Alive && u.uniter.started {
+                u.uniter.update_status_due = true;
+            }
+        }
     }
 
     fn advance_to(&mut self, t: u64) {

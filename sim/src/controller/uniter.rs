@@ -19,6 +19,8 @@ pub enum Op {
     ConfigChanged,
     /// `stop`.
     Stop,
+    /// `update-status`.
+    UpdateStatus,
     /// `remove` (2.8+).
     Remove,
     /// `<ep>-relation-created`.
@@ -105,7 +107,7 @@ pub fn next_op(model: &Model, unit: &Unit) -> Option<Op> {
     if !local.started {
         return Some(Op::Start);
     }
-    relation_op(model, unit)
+    relation_op(model, unit).or(local.update_status_due.then_some(Op::UpdateStatus))
 }
 
 /// Relation hooks for a live unit, relation by relation in id order.

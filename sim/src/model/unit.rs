@@ -67,6 +67,8 @@ pub struct UniterState {
     pub stopped: bool,
     /// `remove` ran (2.8+).
     pub remove_ran: bool,
+    /// The update-status timer ticked and the hook has not run yet.
+    pub update_status_due: bool,
     /// The unit believes it is the leader (ran `leader-elected`).
     pub leader: bool,
     /// Leader-settings version last seen (`None` before the first hook: the initial
