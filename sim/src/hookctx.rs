@@ -64,10 +64,3 @@ pub struct HookContext {
     /// The action being run, when this context runs one.
     pub action: Option<ActionRun>,
 }
-
-impl HookContext {
-    /// Whether a relation hook.
-    pub fn in_relation_hook(&self) -> bool {
-        self.relation_id.is_some()
-    }
-}
