@@ -10,6 +10,10 @@
 //! * `flags-file: <path>`: a file, relative to the unit's charm dir, holding the
 //!   set flags (`{unit}` in the path becomes the unit name with `/` as `-`).
 //!
+//! * neither: the unit is a charm-reactive charm; its flags are read from its
+//!   sled store (`.unit-state.sled/<unit>` in its charm dir) with the engine's
+//!   own reader.
+//!
 //! Either output is a JSON array of names, a JSON object whose keys are the set
 //! flags (keys with value `false` are skipped), or one name per line.
 //!
@@ -32,6 +36,15 @@ pub enum FlagSource {
     Command(String),
     /// A file holding them.
     File(String),
+    /// The unit's charm-reactive store.
+    Store,
+}
+
+/// Where a charm-reactive charm keeps `unit`'s store (see `charm_reactive::store_path`).
+pub fn store_dir(unit: &Unit) -> std::path::PathBuf {
+    unit.charm_dir
+        .join(".unit-state.sled")
+        .join(unit.name.replace('/', "-"))
 }
 
 /// Default leader-settings key prefix of application-scope flags.
@@ -66,6 +79,12 @@ pub fn unit_flags(
     env: &[(String, String)],
 ) -> Result<BTreeSet<String>, String> {
     match source {
+        FlagSource::Store => {
+            let dir = store_dir(unit);
+            let store = charm_reactive::store::Store::open(&dir).map_err(|e| e.to_string())?;
+            let flags = charm_reactive::inspect::read_flags(&store).map_err(|e| e.to_string())?;
+            Ok(flags.into_keys().collect())
+        }
         FlagSource::File(path) => {
             let rel = path.replace("{unit}", &unit.name.replace('/', "-"));
             let p = unit.charm_dir.join(rel);

@@ -37,6 +37,9 @@ pub enum SimError {
         /// The underlying error.
         source: io::Error,
     },
+    /// The scenario's `build:` step failed.
+    #[error("build: {0}")]
+    Build(String),
     /// No such application.
     #[error("unknown application {0:?}")]
     UnknownApp(String),

@@ -253,6 +253,11 @@ pub struct Scenario {
     /// A unit left in error at the end does not fail the run.
     #[serde(default)]
     pub allow_hook_errors: bool,
+    /// Cargo packages to build (`cargo build --release -p ...`, in the cargo
+    /// workspace that holds the scenario file) before anything is deployed, so
+    /// that one `jujusim run` builds the charms it runs.
+    #[serde(default)]
+    pub build: Vec<String>,
     /// Applications by name.
     #[serde(default)]
     pub applications: BTreeMap<String, AppSpec>,

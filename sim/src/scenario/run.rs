@@ -46,6 +46,38 @@ impl RunResult {
     }
 }
 
+/// Builds the scenario's `build:` packages with cargo, in release mode, in the
+/// cargo workspace that contains the scenario file.
+fn build_packages(scenario: &Scenario) -> Result<(), SimError> {
+    if scenario.build.is_empty() {
+        return Ok(());
+    }
+    let base = scenario.base_dir.canonicalize().unwrap_or_else(|_| scenario.base_dir.clone());
+    let root = base
+        .ancestors()
+        .filter(|d| {
+            std::fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|t| t.contains("[workspace]"))
+        })
+        .last()
+        .ok_or_else(|| SimError::Build(format!("no cargo workspace above {}", base.display())))?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = std::process::Command::new(&cargo);
+    cmd.current_dir(root).args(["build", "--release", "--quiet"]);
+    for p in &scenario.build {
+        cmd.args(["-p", p]);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| SimError::Build(format!("cannot run {cargo}: {e}")))?;
+    if !status.success() {
+        return Err(SimError::Build(format!(
+            "cargo build --release -p {} failed ({status})",
+            scenario.build.join(" -p ")
+        )));
+    }
+    Ok(())
+}
+
 fn step_name(step: &Step) -> &'static str {
     match step {
         Step::Deploy(_) => "deploy",
@@ -76,17 +108,18 @@ pub fn run(scenario: &Scenario, mut opts: Options) -> Result<RunResult, SimError
     if let Some(t) = scenario.hook_timeout {
         opts.hook_timeout = Duration::from_secs(t);
     }
+    build_packages(scenario)?;
     let mut ctl = Controller::new(scenario.juju_version, scenario.model_type, opts)?;
     let flag_sources: BTreeMap<String, FlagSource> = scenario
         .applications
         .iter()
-        .filter_map(|(name, a)| {
+        .map(|(name, a)| {
             let src = match (&a.flags_command, &a.flags_file) {
                 (Some(c), _) => FlagSource::Command(c.clone()),
                 (None, Some(f)) => FlagSource::File(f.clone()),
-                (None, None) => return None,
+                (None, None) => FlagSource::Store,
             };
-            Some((name.clone(), src))
+            (name.clone(), src)
         })
         .collect();
     let prefix = scenario
