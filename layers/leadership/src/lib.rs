@@ -1,0 +1,1 @@
+//! charm-reactive-leadership (in progress).

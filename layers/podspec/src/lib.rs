@@ -1,0 +1,1 @@
+//! charm-reactive-podspec (in progress).

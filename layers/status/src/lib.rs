@@ -1,0 +1,1 @@
+//! charm-reactive-status (in progress).
