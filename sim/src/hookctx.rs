@@ -30,6 +30,8 @@ pub struct PendingSpec {
 /// The context of a running hook.
 #[derive(Clone, Debug, Default)]
 pub struct HookContext {
+    /// Hook-tool requests served in this context, by tool name.
+    pub tool_calls: BTreeMap<String, usize>,
     /// `JUJU_CONTEXT_ID`; requests with another id are rejected.
     pub id: String,
     /// The unit running the hook.

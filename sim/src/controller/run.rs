@@ -33,6 +33,7 @@ impl HookHandler for Serving<'_> {
         if !req.cwd.starts_with('/') {
             return bad("Dir is not absolute".into());
         }
+        *self.ctx.tool_calls.entry(req.command.clone()).or_default() += 1;
         tools::serve(self.model, self.timeline, self.ctx, req)
     }
 
@@ -285,6 +286,7 @@ impl Controller {
             hook_members: p.members.clone(),
             ..HookContext::default()
         };
+        let mut wall_us = 0;
         let (exit, via) = match &handler {
             Handler::Missing => (Exit::Code(0), None),
             Handler::Dispatch(path) | Handler::Hook(path) => {
@@ -318,7 +320,10 @@ impl Controller {
                     timeline: &mut self.timeline,
                     ctx: &mut ctx,
                 };
-                (self.executor.run(self.seq, &proc, &mut serving), Some(via))
+                let started = std::time::Instant::now();
+                let exit = self.executor.run(self.seq, &proc, &mut serving);
+                wall_us = started.elapsed().as_micros() as u64;
+                (exit, Some(via))
             }
         };
         let outcome = if via.is_none() {
@@ -334,6 +339,8 @@ impl Controller {
             remote_unit: p.remote_unit.clone(),
             at_ms: start,
             outcome: outcome.into(),
+            wall_us,
+            tool_calls: std::mem::take(&mut ctx.tool_calls),
         });
         let end_msg = match (via, exit.success()) {
             (None, _) => format!("skipped {:?} hook (missing)", p.hook),

@@ -95,6 +95,10 @@ pub struct HookRun {
     pub at_ms: u64,
     /// `ok`, `failed` or `missing` (no handler: skipped as Juju does).
     pub outcome: String,
+    /// Real time the hook process took, from spawn to exit, in microseconds.
+    pub wall_us: u64,
+    /// Hook-tool calls the hook made, by tool.
+    pub tool_calls: BTreeMap<String, usize>,
 }
 
 /// A unit of an application.
