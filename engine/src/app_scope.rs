@@ -83,11 +83,17 @@ impl AppScope {
 
     /// Writes any leader setting in this hook's one leader-set (`None` deletes).
     pub(crate) fn set_setting(&mut self, key: &str, value: Option<String>) -> Result<(), EngineError> {
+        self.write(key, key, value)
+    }
+
+    /// Records a write of `key` (`name` is what the caller called it), refusing
+    /// a `key=value` argument over leader-set's limit.
+    fn write(&mut self, key: &str, name: &str, value: Option<String>) -> Result<(), EngineError> {
         if let Some(v) = &value {
             let size = key.len() + 1 + v.len();
             if size >= MAX_ARGUMENT_BYTES {
                 return Err(EngineError::AppValueTooLarge {
-                    key: key.to_owned(),
+                    key: name.to_owned(),
                     size,
                     limit: MAX_ARGUMENT_BYTES,
                 });
@@ -126,7 +132,7 @@ impl AppScope {
     }
 
     pub(crate) fn set(&mut self, key: &str, json: String) -> Result<(), EngineError> {
-        self.set_setting(&format!("{KV_KEY}{key}"), Some(json))
+        self.write(&format!("{KV_KEY}{key}"), key, Some(json))
     }
 
     pub(crate) fn unset(&mut self, key: &str) {
