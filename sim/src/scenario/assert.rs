@@ -6,6 +6,7 @@
 //!     status: active          # current workload status
 //!     message-contains: Pods created
 //!     never-status: blocked   # in the whole status history (one or a list)
+//!     ever-status: "blocked: Please add"   # held at some point (state, or state: message fragment)
 //!     life: alive             # alive, dying, dead
 //!     leader: false
 //!     hooks: [start, leader-settings-changed, config-changed]   # the exact sequence
@@ -117,6 +118,9 @@ pub struct Assertion {
     pub message_contains: Option<String>,
     /// Statuses never held.
     pub never_status: Option<OneOrMany>,
+    /// A status held at some point, as `state` or `state: message fragment`
+    /// (to show a failure happened, e.g. in a naive charm's run).
+    pub ever_status: Option<OneOrMany>,
     /// alive, dying or dead.
     pub life: Option<String>,
     /// Leadership.
@@ -272,6 +276,7 @@ impl Assertion {
             || self.message.is_some()
             || self.message_contains.is_some()
             || self.never_status.is_some()
+            || self.ever_status.is_some()
             || self.life.is_some()
             || self.hooks.is_some()
             || self.hooks_include.is_some()
@@ -394,6 +399,26 @@ impl Assertion {
                 c.add(format!("never status {s}"), hit.is_none(), || {
                     hit.map(|h| format!("was {s} at {} ({:?})", clock(h.since_ms), h.message))
                         .unwrap_or_default()
+                });
+            }
+        }
+        if let Some(ever) = &self.ever_status {
+            for want in ever.to_vec() {
+                let (state, fragment) = match want.split_once(": ") {
+                    Some((s, m)) => (s.to_string(), m.to_string()),
+                    None => (want.clone(), String::new()),
+                };
+                let hit = unit
+                    .status_history
+                    .iter()
+                    .any(|h| h.status == state && h.message.contains(fragment.as_str()));
+                c.add(format!("ever status {want}"), hit, || {
+                    let seen: Vec<String> = unit
+                        .status_history
+                        .iter()
+                        .map(|h| format!("{}: {}", h.status, h.message))
+                        .collect();
+                    format!("history is {seen:?}")
                 });
             }
         }
