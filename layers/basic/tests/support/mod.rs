@@ -371,7 +371,10 @@ impl FakeUnit {
         );
         let (calls, stdins) = self.received();
         let mut settings = self.leader_settings();
-        for call in calls.iter().filter(|c| c[0] == "leader-set") {
+        // The fake refuses leader-set from a follower or when scripted to fail.
+        let applied = fs::read_to_string(self.state.join("leader")).is_ok_and(|l| l == "true")
+            && !self.state.join("behaviour/leader-set.code").exists();
+        for call in calls.iter().filter(|c| applied && c[0] == "leader-set") {
             for kv in &call[1..] {
                 let (k, v) = kv.split_once('=').unwrap();
                 if v.is_empty() {
