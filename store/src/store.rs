@@ -50,6 +50,10 @@ struct Inner {
     /// The generation of the last commit; held while committing, so commits of
     /// one store are serialised.
     generation: Mutex<u64>,
+    /// sled's log file, kept open to fsync it after every flush (see [`sync_file`]).
+    db_file: std::fs::File,
+    /// Files moved out of sled's sight at open (see [`Store::set_aside`]).
+    set_aside: Vec<PathBuf>,
     _lock: LockFile,
 }
 
@@ -120,14 +124,21 @@ impl Store {
                 supported: FORMAT_VERSION,
             });
         }
-        let db = open_sled(&path, options)?;
-        let (format, generation) = check_format(&db, &path, recorded)?;
+        let (db, set_aside) = open_sled(&path, options)?;
+        let db_file = std::fs::File::open(path.join("db")).map_err(|source| StoreError::File {
+            file: path.join("db"),
+            path: path.clone(),
+            source,
+        })?;
+        let (format, generation) = check_format(&db, &path, &db_file, recorded)?;
         Ok(Store {
             inner: std::sync::Arc::new(Inner {
                 db,
                 path,
                 format,
                 generation: Mutex::new(generation),
+                db_file,
+                set_aside,
                 _lock: lock,
             }),
         })
@@ -146,6 +157,14 @@ impl Store {
     /// The generation of the last commit: 0 for a new store, one more per commit.
     pub fn generation(&self) -> u64 {
         *self.lock_generation()
+    }
+
+    /// Files this open moved aside: unfinished sled snapshots left by a process
+    /// killed while closing the store, which sled 0.34 cannot open past. The
+    /// store was then checked against its generation file as always; this is
+    /// worth a warning in the log, not an error.
+    pub fn set_aside(&self) -> &[PathBuf] {
+        &self.inner.set_aside
     }
 
     /// Starts a hook transaction. Reads see committed data plus the transaction's
@@ -202,6 +221,7 @@ impl Store {
             .map_err(|e| self.io("commit", e))?;
         *generation = next;
         let flushed = self.inner.db.flush().map_err(|e| self.io("flush", e))?;
+        sync_file(&self.inner.path, &self.inner.db_file, "db")?;
         let recorded = sidecar::write(
             &self.inner.path,
             Sidecar {
@@ -214,8 +234,59 @@ impl Store {
     }
 }
 
+/// Opens the sled database, setting aside torn snapshots if sled refuses them.
+///
+/// sled 0.34 writes a snapshot when a database closes, to `snap.<lsn>.generating`
+/// then renamed to `snap.<lsn>`, but at open it reads the newest `snap.*` file,
+/// `.generating` ones included (`Config::get_snapshot_files`). A process killed
+/// while closing leaves a torn `.generating` file and sled then refuses the
+/// database for good with "Read corrupted data at file offset None"
+/// (spacejam/sled#1527 and #1533, open; reproduced by the engine's
+/// reliability_kill test). Such a file was never renamed, so it never was
+/// sled's snapshot: moving it out of sled's sight and opening again recovers
+/// from the previous snapshot and the log, and the generation check that
+/// follows refuses the result if anything committed is missing.
+fn open_sled(path: &Path, options: &OpenOptions) -> Result<(sled::Db, Vec<PathBuf>), StoreError> {
+    match open_sled_once(path, options) {
+        Err(StoreError::Open {
+            source: sled::Error::Corruption { .. },
+            ..
+        }) => {
+            let moved = set_aside_unfinished_snapshots(path)?;
+            if moved.is_empty() {
+                // Not the known case: report sled's own error.
+                return open_sled_once(path, options).map(|db| (db, moved));
+            }
+            Ok((open_sled_once(path, options)?, moved))
+        }
+        other => other.map(|db| (db, Vec::new())),
+    }
+}
+
+/// Renames every `snap.*.generating` file of the store to
+/// `charm-reactive.unfinished-<name>` (kept for diagnosis), returning the new paths.
+fn set_aside_unfinished_snapshots(path: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let file_error = |file: PathBuf, source| StoreError::File {
+        path: path.to_owned(),
+        file,
+        source,
+    };
+    let mut moved = Vec::new();
+    let entries = std::fs::read_dir(path).map_err(|e| file_error(path.to_owned(), e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| file_error(path.to_owned(), e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let to = path.join(format!("charm-reactive.unfinished-{name}"));
+            std::fs::rename(entry.path(), &to).map_err(|e| file_error(entry.path(), e))?;
+            moved.push(to);
+        }
+    }
+    Ok(moved)
+}
+
 /// Opens the sled database, waiting out sled's own file lock.
-fn open_sled(path: &Path, options: &OpenOptions) -> Result<sled::Db, StoreError> {
+fn open_sled_once(path: &Path, options: &OpenOptions) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(options.cache_capacity)
@@ -243,11 +314,27 @@ fn open_sled(path: &Path, options: &OpenOptions) -> Result<sled::Db, StoreError>
     }
 }
 
+/// fsyncs a file of the store.
+///
+/// sled 0.34's `flush` makes its log durable with `sync_file_range` on Linux
+/// (`pagecache/iobuf.rs`), which writes the pages but neither the file's
+/// metadata (its size, as the log grows) nor the drive's cache: data a flush
+/// returned for can be lost on power loss. One fsync per commit closes that
+/// gap (hooks are seconds apart; the cost is one disk flush).
+fn sync_file(path: &Path, file: &std::fs::File, name: &str) -> Result<(), StoreError> {
+    file.sync_all().map_err(|source| StoreError::File {
+        path: path.to_owned(),
+        file: path.join(name),
+        source,
+    })
+}
+
 /// Checks the format marker and the generation against the generation file
 /// (`recorded`); initialises a new store. Returns the format and generation.
 fn check_format(
     db: &sled::Db,
     path: &Path,
+    db_file: &std::fs::File,
     recorded: Option<Sidecar>,
 ) -> Result<(u8, u64), StoreError> {
     let io = |op, source| StoreError::Io {
@@ -291,6 +378,15 @@ fn check_format(
                 batch.insert(GENERATION_KEY, &0u64.to_be_bytes());
                 db.apply_batch(batch).map_err(|e| io("write", e))?;
                 db.flush().map_err(|e| io("flush", e))?;
+                sync_file(path, db_file, "db")?;
+                // The new files' directory entries too: a power loss must not
+                // keep the generation file written below and lose the database.
+                let dir = std::fs::File::open(path).map_err(|source| StoreError::File {
+                    path: path.to_owned(),
+                    file: path.to_owned(),
+                    source,
+                })?;
+                sync_file(path, &dir, ".")?;
                 FORMAT_VERSION
             }
         },

@@ -28,6 +28,10 @@ pub struct VerifyReport {
     pub internal: usize,
     /// Everything wrong, in key order; empty for a sound store.
     pub problems: Vec<Problem>,
+    /// Files the open moved aside ([`Store::set_aside`]): not problems, but
+    /// worth knowing about.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<PathBuf>,
 }
 
 /// One problem found by [`Store::verify`].
@@ -72,6 +76,7 @@ impl Store {
             kv: 0,
             internal: 0,
             problems: Vec::new(),
+            set_aside: self.set_aside().to_vec(),
         };
         for item in self.db().iter() {
             let (key, value) = match item {

@@ -48,7 +48,7 @@ fn record() -> impl Strategy<Value = Record> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(config(2000))]
 
     #[test]
     fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
@@ -72,6 +72,11 @@ proptest! {
         bytes.push(extra);
         prop_assert!(codec::decode::<Record>(&bytes).is_err());
     }
+}
+
+proptest! {
+    // Each case creates a store and commits (two fsyncs): fewer cases.
+    #![proptest_config(config(300))]
 
     #[test]
     fn importing_arbitrary_hex_never_panics(hex in "[0-9a-fA-Fxz]{0,12}", name in any::<String>()) {

@@ -214,6 +214,46 @@ fn sled_side_files_do_not_matter() {
     assert_eq!(tally.intact, 4);
 }
 
+/// A process killed while closing its store leaves an unfinished sled snapshot
+/// (`snap.<lsn>.generating`), empty or torn, which sled 0.34 reads and refuses
+/// (spacejam/sled#1527). The store sets it aside and opens intact.
+#[test]
+fn unfinished_snapshots_are_set_aside() {
+    let p = pristine();
+    let mut tally = Tally::default();
+    let mut rng = Rng::new(11);
+    for len in [0usize, 5, 12, 13, 100, 4096] {
+        let mut bytes = vec![0; len];
+        rng.fill(&mut bytes);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("unit.sled");
+        copy_dir(&p.path, &path);
+        // Newer than any real snapshot, so that sled picks it.
+        std::fs::write(path.join("snap.FFFFFFFFFFFFFFF0.generating"), &bytes).unwrap();
+        let store = Store::open(&path).unwrap_or_else(|e| panic!("{len} bytes: {e}"));
+        assert_eq!(store.export().unwrap(), p.export, "{len} bytes");
+        let aside = path.join("charm-reactive.unfinished-snap.FFFFFFFFFFFFFFF0.generating");
+        assert_eq!(store.set_aside(), [aside.clone()], "{len} bytes");
+        let report = store.verify().unwrap();
+        assert!(
+            report.is_ok() && report.set_aside == [aside.clone()],
+            "{report:?}"
+        );
+        assert_eq!(
+            std::fs::read(&aside).unwrap(),
+            bytes,
+            "the file is kept as it was"
+        );
+        tally.intact += 1;
+    }
+    eprintln!("unfinished snapshots: {tally:?}");
+    // A torn snapshot that sled did rename is real damage: refused.
+    try_damage(&p, "torn final snapshot", &mut tally, |path| {
+        std::fs::write(path.join("snap.FFFFFFFFFFFFFFF0"), b"torn").unwrap()
+    });
+    assert_eq!(tally.refused_by_sled, 1, "{tally:?}");
+}
+
 #[test]
 fn a_rolled_back_database_is_refused() {
     // Old database files put back under a newer generation file: what restoring
