@@ -7,14 +7,15 @@ use charm_reactive_store::{codec, Export};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
-/// Cases per property; `CHARM_REACTIVE_FUZZ_CASES` raises it for a longer run.
-fn config() -> Config {
-    let cases = std::env::var("CHARM_REACTIVE_FUZZ_CASES")
+/// `cases` per property (at the default of 2000 cases); `CHARM_REACTIVE_FUZZ_CASES`
+/// scales them for a longer run.
+fn config(cases: u32) -> Config {
+    let scale = std::env::var("CHARM_REACTIVE_FUZZ_CASES")
         .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
+        .and_then(|v| v.parse::<u32>().ok())
+        .map_or(1.0, |n| f64::from(n) / 2000.0);
     Config {
-        cases,
+        cases: ((f64::from(cases) * scale) as u32).max(1),
         rng_seed: RngSeed::Fixed(0x5eed_c0de),
         failure_persistence: None,
         ..Config::default()
