@@ -233,7 +233,11 @@ fn unfinished_snapshots_are_set_aside() {
         let store = Store::open(&path).unwrap_or_else(|e| panic!("{len} bytes: {e}"));
         assert_eq!(store.export().unwrap(), p.export, "{len} bytes");
         let aside = path.join("charm-reactive.unfinished-snap.FFFFFFFFFFFFFFF0.generating");
-        assert_eq!(store.set_aside(), [aside.clone()], "{len} bytes");
+        assert_eq!(
+            store.set_aside(),
+            std::slice::from_ref(&aside),
+            "{len} bytes"
+        );
         let report = store.verify().unwrap();
         assert!(
             report.is_ok() && report.set_aside == [aside.clone()],
