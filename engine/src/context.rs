@@ -36,6 +36,19 @@ impl<'a> Context<'a> {
         Context { session }
     }
 
+    /// The session behind this context, for engine modules (endpoints) that
+    /// need several of its parts at once.
+    pub(crate) fn session(&mut self) -> &mut Session {
+        self.session
+    }
+
+    /// Per-hook state of type `T`, shared by every handler and layer step of
+    /// this hook and dropped at its end: created with `T::default()` at first
+    /// use. For layers that keep state between their start and exit steps.
+    pub fn extension<T: std::any::Any + Default>(&mut self) -> &mut T {
+        self.session.extension::<T>()
+    }
+
     /// The hook being run.
     pub fn hook(&self) -> &HookInfo {
         &self.session.hook

@@ -31,6 +31,7 @@ mod context;
 mod dispatch;
 mod entry;
 pub mod dying;
+pub mod endpoint;
 mod error;
 pub mod events;
 mod flags;

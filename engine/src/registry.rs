@@ -186,6 +186,31 @@ impl Registry {
         for l in inventory::iter::<LayerRegistration> {
             builder = builder.layer_arc((l.build)());
         }
+        if let Some(endpoints) = crate::endpoint::EndpointLayer::from_inventory() {
+            builder = builder.layer(endpoints);
+        }
+        builder.build()
+    }
+
+    /// This registry for a charm with `relations` (metadata.yaml): each handler
+    /// whose flags contain `{endpoint_name}` is replaced by one handler per
+    /// relation it serves, as charms.reactive registers them (see
+    /// [`crate::endpoint`]), and dropped if it serves none. Other handlers,
+    /// triggers and layers are kept as they are, in order. Call it once, before
+    /// the first hook; an expanded registry expands to itself.
+    pub fn expand_endpoints(&self, relations: &[crate::pattern::RelationSpec]) -> Result<Registry, crate::EngineError> {
+        let mut builder = Registry::builder().app_scope(self.uses_app_scope);
+        for handler in &self.handlers {
+            for expanded in crate::endpoint::expand_handler(handler, relations) {
+                builder = builder.handler(expanded);
+            }
+        }
+        for trigger in &self.triggers {
+            builder = builder.trigger(trigger.clone());
+        }
+        for layer in &self.layers {
+            builder = builder.layer_arc(Arc::clone(layer));
+        }
         builder.build()
     }
 

@@ -2,7 +2,8 @@
 //! (phase, FlagWatch, tracer) and the log. [`crate::Context`] is a handler's view
 //! of it; [`crate::dispatch`] drives it.
 
-use std::collections::HashSet;
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use charm_reactive_store::Transaction;
@@ -138,6 +139,8 @@ pub(crate) struct Session {
     pub(crate) juju: Box<dyn Backend>,
     /// The application scope (leader settings), read at first use.
     pub(crate) app: AppScope,
+    /// Per-hook state of layers and modules, by type (see [`Context::extension`]).
+    pub(crate) extensions: HashMap<TypeId, Box<dyn Any>>,
 }
 
 impl Session {
@@ -186,6 +189,7 @@ impl Session {
             current_handler: None,
             juju,
             app: AppScope::default(),
+            extensions: HashMap::new(),
         })
     }
 
@@ -213,6 +217,15 @@ impl Session {
         } else {
             Err(EngineError::NotLeader { what: what.to_owned() })
         }
+    }
+
+    /// This hook's value of type `T`, created with `T::default()` at first use.
+    pub(crate) fn extension<T: Any + Default>(&mut self) -> &mut T {
+        self.extensions
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut::<T>()
+            .expect("extensions are keyed by their own TypeId")
     }
 
     pub(crate) fn log(&self, level: Level, message: impl Into<String>) {
