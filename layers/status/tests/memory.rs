@@ -147,7 +147,7 @@ fn within_a_state_the_charm_wins_then_layer_order_then_the_last_call() {
 fn states_given_as_strings_are_checked() {
     let mut u = unit(vec![
         |ctx| status_set(ctx, "blocked".parse()?, "x"),
-        |ctx| {
+        |_ctx| {
             let err = "terminated".parse::<WorkloadState>().unwrap_err();
             assert!(err.to_string().contains("terminated"));
             Ok(())
