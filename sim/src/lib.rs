@@ -15,6 +15,7 @@
 pub mod charm;
 pub mod controller;
 pub mod flags;
+pub mod harness;
 pub mod hookctx;
 pub mod model;
 pub mod protocol;

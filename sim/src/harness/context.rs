@@ -1,0 +1,174 @@
+//! [`Context`]: runs one event against a state, through the real engine.
+
+use std::any::Any;
+use std::path::Path;
+use std::sync::Arc;
+
+use charm_reactive::backend::{Backend, MemoryBackend};
+use charm_reactive::log::LogRecord;
+use charm_reactive::store::Store;
+use charm_reactive::{run_hook, HookInfo, Registry};
+
+use super::charm::CharmSpec;
+use super::check::{self, Plan};
+use super::error::HarnessError;
+use super::event::Event;
+use super::output::Output;
+use super::state::State;
+use super::{unit_store, world};
+
+/// A charm under test: its handlers and what its metadata declares.
+///
+/// Each [`Context::run`] is independent: a fresh in-memory Juju
+/// ([`MemoryBackend`]) and a fresh unit store (a real sled store in a temporary
+/// directory) are built from the state, the engine runs the hook exactly as
+/// `charm_reactive::main` would, and everything is read back into a new state.
+#[derive(Clone)]
+pub struct Context {
+    registry: Arc<Registry>,
+    charm: CharmSpec,
+    structured_events: bool,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("handlers", &self.registry.handlers().len())
+            .field("charm", &self.charm)
+            .field("structured_events", &self.structured_events)
+            .finish()
+    }
+}
+
+impl Context {
+    /// A context for the handlers of `registry` and the charm described by
+    /// `metadata_yaml`.
+    pub fn new(registry: Arc<Registry>, metadata_yaml: &str) -> Result<Context, HarnessError> {
+        Ok(Context {
+            registry,
+            charm: CharmSpec::parse_metadata(metadata_yaml)?,
+            structured_events: false,
+        })
+    }
+
+    /// A context reading `metadata.yaml` and, if present, `config.yaml` from a
+    /// charm directory.
+    pub fn from_charm_dir(registry: Arc<Registry>, dir: &Path) -> Result<Context, HarnessError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|e| (path, e))
+        };
+        let metadata = read("metadata.yaml").map_err(|(path, e)| HarnessError::CharmFile {
+            file: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut ctx = Context::new(registry, &metadata)?;
+        match read("config.yaml") {
+            Ok(config) => ctx.charm.set_config_yaml(&config)?,
+            Err((_, e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err((path, e)) => {
+                return Err(HarnessError::CharmFile {
+                    file: path.display().to_string(),
+                    reason: e.to_string(),
+                })
+            }
+        }
+        Ok(ctx)
+    }
+
+    /// With the charm's `config.yaml`: config keys are checked against its
+    /// options, values against their types, and unset options take defaults.
+    pub fn with_config_yaml(mut self, config_yaml: &str) -> Result<Context, HarnessError> {
+        self.charm.set_config_yaml(config_yaml)?;
+        Ok(self)
+    }
+
+    /// With the engine's structured events (one logfmt DEBUG line per dispatch
+    /// step, see `charm_reactive::events`) in the juju-log history. Off by default.
+    pub fn with_structured_events(mut self, on: bool) -> Context {
+        self.structured_events = on;
+        self
+    }
+
+    /// Runs `event` on the unit described by `state` and returns the new state
+    /// with the hook's histories. Refuses inconsistent inputs with a
+    /// [`HarnessError`] before running anything; a failing hook is an `Ok`
+    /// output whose `error` says why.
+    pub fn run(&self, event: Event, state: State) -> Result<Output, HarnessError> {
+        let plan = check::check(&self.charm, &self.registry, &event, &state)?;
+        let config = self.charm.config(&state.config)?;
+        let (model, seeded) = world::model(&state, &plan, config)?;
+        let dir = tempfile::Builder::new()
+            .prefix("charm-reactive-harness")
+            .tempdir()
+            .map_err(|source| HarnessError::TempDir {
+                dir: std::env::temp_dir(),
+                source,
+            })?;
+        let store = Store::open(dir.path().join("unit.sled"))?;
+        unit_store::seed(&store, &state)?;
+
+        let outcome = run_hook(
+            Arc::clone(&self.registry),
+            &store,
+            self.hook_info(&state, &plan),
+            Box::new(MemoryBackend::new(model)),
+        );
+        let any: Box<dyn Any> = outcome.juju;
+        let mut juju = *any
+            .downcast::<MemoryBackend>()
+            .expect("run_hook hands back the backend it was given");
+        let direct_logs = juju.model().logs.len();
+        // What charm_reactive::main does after run_hook: the engine's records go
+        // out through juju-log, and a failed action is marked failed.
+        send_log(&mut juju, &outcome.log);
+        if let (Some(e), Some(_)) = (&outcome.error, &plan.action) {
+            // The in-memory backend accepts action-fail in an action context.
+            let _ = juju.action_fail(&e.to_string());
+        }
+        let tool_calls = juju.calls().to_vec();
+        juju.end_hook(outcome.error.is_none());
+        let model = juju.into_model();
+
+        let (mut new_state, histories) = world::read(&state, &plan, &model, seeded);
+        unit_store::read(&store, &mut new_state)?;
+        let juju_log = model.logs[..direct_logs]
+            .iter()
+            .map(|l| (l.level, l.message.clone()))
+            .chain(outcome.log.iter().map(|r| (r.level, r.message.clone())))
+            .collect();
+        Ok(Output {
+            state: new_state,
+            juju_log,
+            unit_status_history: histories.unit_statuses,
+            app_status_history: histories.app_statuses,
+            workload_version_history: histories.versions,
+            pod_spec_history: histories.pod_specs,
+            tool_calls,
+            invoked: outcome.invoked,
+            error: outcome.error,
+            committed: outcome.committed,
+            action: model.action,
+        })
+    }
+
+    fn hook_info(&self, state: &State, plan: &Plan) -> HookInfo {
+        let mut hook = HookInfo::new(plan.hook_name.clone(), state.unit.clone());
+        hook.action = plan.action.as_ref().map(|(name, _)| name.clone());
+        hook.relation = plan.relation.clone();
+        hook.juju_version = Some(plan.version);
+        hook.relations = self.charm.metadata.relations();
+        hook.structured_events = self.structured_events;
+        hook
+    }
+}
+
+/// Sends the engine's records through juju-log as `charm_reactive::main` does:
+/// consecutive records of one level in one call. The in-memory backend never
+/// fails a log call.
+fn send_log(juju: &mut MemoryBackend, log: &[LogRecord]) {
+    for group in log.chunk_by(|a, b| a.level == b.level) {
+        let lines: Vec<String> = group.iter().map(|r| r.message.clone()).collect();
+        let _ = juju.log_lines(group[0].level, &lines);
+    }
+}
