@@ -43,7 +43,7 @@ fn registry() -> Registry {
                 }
                 ctx.kv().set("blob", &vec![(m % 251) as u8; BLOB_LEN])?;
                 ctx.set_flag_value("count", &m);
-                ctx.toggle_flag("even", m % 2 == 0);
+                ctx.toggle_flag("even", m.is_multiple_of(2));
                 ctx.toggle_flag("odd", m % 2 == 1);
                 Ok(())
             })
@@ -120,8 +120,9 @@ fn last_line(output: &str) -> LastLine {
     }
 }
 
-/// Checks the store is one hook's consistent state and returns its counter.
-fn committed_state(path: &Path) -> u64 {
+/// Checks the store is one hook's consistent state and returns its counter
+/// and whether the open had to set aside an unfinished sled snapshot.
+fn committed_state(path: &Path) -> (u64, bool) {
     let store = Store::open_with(
         path,
         &OpenOptions {
@@ -140,7 +141,7 @@ fn committed_state(path: &Path) -> u64 {
             report.keys, 2,
             "a store with no committed hook holds only its own records"
         );
-        return 0;
+        return (0, !store.set_aside().is_empty());
     }
     for key in ["kv/a", "kv/b", "kv/c"] {
         assert_eq!(
@@ -167,7 +168,7 @@ fn committed_state(path: &Path) -> u64 {
     );
     assert_eq!(
         tx.contains("flag/even").unwrap(),
-        n % 2 == 0,
+        n.is_multiple_of(2),
         "flag even mixes two hooks"
     );
     assert_eq!(
@@ -175,7 +176,23 @@ fn committed_state(path: &Path) -> u64 {
         n % 2 == 1,
         "flag odd mixes two hooks"
     );
-    n
+    (n, !store.set_aside().is_empty())
+}
+
+/// Copies a failing store out of the temporary directory, for diagnosis.
+fn keep(path: &Path) -> std::path::PathBuf {
+    let kept = std::env::temp_dir().join(format!(
+        "charm-reactive-kill-failure-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&kept).unwrap();
+    for entry in std::fs::read_dir(path).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), kept.join(entry.file_name())).unwrap();
+        }
+    }
+    kept
 }
 
 /// Where the kills landed.
@@ -190,6 +207,9 @@ struct Landings {
     in_hook_new_state: usize,
     /// After a hook's report: closing its store, opening the next hook's.
     between_hooks: usize,
+    /// Kills that left an unfinished sled snapshot, set aside by the next open
+    /// (without which sled 0.34 would not open the store again).
+    unfinished_snapshots_set_aside: usize,
 }
 
 #[test]
@@ -267,7 +287,14 @@ fn kill_at_random_points() {
         );
         stdout.read_to_string(&mut output).unwrap();
 
-        let n = committed_state(&path);
+        let (n, set_aside) =
+            std::panic::catch_unwind(|| committed_state(&path)).unwrap_or_else(|panic| {
+                eprintln!(
+                    "round {round}: the store after the kill is kept in {}",
+                    keep(&path).display()
+                );
+                std::panic::resume_unwind(panic)
+            });
         match last_line(&output) {
             LastLine::Nothing => {
                 assert_eq!(
@@ -287,6 +314,7 @@ fn kill_at_random_points() {
             LastLine::Begin(m) if n == m => landings.in_hook_new_state += 1,
             LastLine::Begin(m) => panic!("round {round}: hook {m} began, store holds {n}"),
         }
+        landings.unfinished_snapshots_set_aside += usize::from(set_aside);
         assert!(
             n >= committed,
             "round {round}: committed state went back from {committed} to {n}"
