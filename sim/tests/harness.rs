@@ -546,6 +546,19 @@ fn a_failing_hook_leaves_the_state_unchanged_but_its_status() {
     expected.unit_status = Status::new(StatusState::Maintenance, "about to fail");
     assert_eq!(out.state, expected);
     assert_eq!(out.unit_status_history, [expected.unit_status.clone()]);
+
+    // A failed relation-departed keeps the unit, so that the retry is consistent.
+    let departed = Event::relation_departed(1, "pg/0", None);
+    let out = ctx.run(departed.clone(), expected).unwrap();
+    assert!(!out.succeeded());
+    assert!(out
+        .state
+        .relation(1)
+        .unwrap()
+        .remote_units
+        .contains_key("pg/0"));
+    let retry = ctx.run(departed, out.state).unwrap();
+    assert_eq!(retry.invoked, ["db_departed", "failing"]);
 }
 
 #[test]

@@ -127,10 +127,11 @@ impl Context {
             let _ = juju.action_fail(&e.to_string());
         }
         let tool_calls = juju.calls().to_vec();
-        juju.end_hook(outcome.error.is_none());
+        let success = outcome.error.is_none();
+        juju.end_hook(success);
         let model = juju.into_model();
 
-        let (mut new_state, histories) = world::read(&state, &plan, &model, seeded);
+        let (mut new_state, histories) = world::read(&state, &plan, &model, seeded, success);
         unit_store::read(&store, &mut new_state)?;
         let juju_log = model.logs[..direct_logs]
             .iter()

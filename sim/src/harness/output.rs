@@ -12,7 +12,9 @@ use super::state::State;
 /// Juju, its unit store, relation data, unit state, ports and pod spec are left
 /// as they were, while what Juju applies at once stays applied (status-set,
 /// application-version-set, juju-log, and leader-set run by hand through
-/// `ctx.juju()`; the engine's own leader-set happens only on success).
+/// `ctx.juju()`; the engine's own leader-set happens only on success). A
+/// departed unit or broken relation stays in the state of a failed hook, so
+/// that the same event can be run again, as Juju retries it.
 #[derive(Debug)]
 pub struct Output {
     /// The state after the hook.

@@ -102,14 +102,22 @@ pub(crate) struct Histories {
 }
 
 /// The state after the hook, on the Juju side (the unit store's part is read
-/// separately), and the hook's histories.
+/// separately), and the hook's histories. A departed unit or broken relation
+/// leaves the state only if the hook succeeded: Juju retries a failed hook, so
+/// the output of a failure can be run again with the same event.
 pub(crate) fn read(
     input: &State,
     plan: &Plan,
     model: &Model,
     seeded: Seeded,
+    success: bool,
 ) -> (State, Histories) {
     let mut out = input.clone();
+    let (broken, leaving) = if success {
+        (plan.broken, plan.leaving.clone())
+    } else {
+        (None, None)
+    };
     let split = leader::decode(&model.leader_settings);
     out.app_flags = split.app_flags;
     out.app_kv = split.app_kv;
@@ -117,8 +125,8 @@ pub(crate) fn read(
     out.relations = input
         .relations
         .iter()
-        .filter(|rel| plan.broken != Some(rel.id))
-        .map(|rel| read_relation(input, plan, model, rel))
+        .filter(|rel| broken != Some(rel.id))
+        .map(|rel| read_relation(input, leaving.as_ref(), model, rel))
         .collect();
     out.unit_status = model.unit_status();
     out.app_status = model.app_status();
@@ -139,7 +147,12 @@ pub(crate) fn read(
     (out, histories)
 }
 
-fn read_relation(input: &State, plan: &Plan, model: &Model, rel: &Relation) -> Relation {
+fn read_relation(
+    input: &State,
+    leaving: Option<&(u32, String)>,
+    model: &Model,
+    rel: &Relation,
+) -> Relation {
     let rid = RelationId::new(&rel.endpoint, rel.id);
     let data = &model.relations[&rid].data;
     let bag = |name: &str| -> Bag { data.get(name).cloned().unwrap_or_default() };
@@ -148,7 +161,7 @@ fn read_relation(input: &State, plan: &Plan, model: &Model, rel: &Relation) -> R
         remote_units: rel
             .remote_units
             .keys()
-            .filter(|u| !is_leaving(plan, rel.id, u))
+            .filter(|u| leaving.is_none_or(|(id, l)| *id != rel.id || l != *u))
             .map(|u| (u.clone(), bag(u)))
             .collect(),
         remote_app_data: if peer {
