@@ -10,6 +10,10 @@
 //! flag `count` with value M, flag `even` or `odd` for M's parity (the other
 //! cleared), and the store's generation is M.
 //!
+//! The same child, told to stop after a number of hooks, also races other
+//! children on one store (`concurrent_hooks_take_turns`): every hook waits for
+//! the lock and none is lost.
+//!
 //! `CHARM_REACTIVE_KILLS` sets the number of kills (100 by default; 1000 for
 //! the long run), `CHARM_REACTIVE_KILL_SEED` the seed of the kill delays.
 
@@ -24,6 +28,8 @@ use charm_reactive::store::{OpenOptions, Store};
 use charm_reactive::{run_hook, Handler, HookInfo, Registry};
 
 const CHILD_ENV: &str = "CHARM_REACTIVE_KILL_CHILD";
+/// When set, the child stops after this many hooks instead of running until killed.
+const HOOKS_ENV: &str = "CHARM_REACTIVE_CHILD_HOOKS";
 const BLOB_LEN: usize = 4096;
 /// Two in five kills land uniformly in this window after the child starts
 /// (prints `started`): the first open after a kill is sled's recovery, which
@@ -66,13 +72,14 @@ fn registry() -> Registry {
 #[ignore = "entry point of the child process of kill_at_random_points"]
 fn kill_child() {
     let path = std::env::var(CHILD_ENV).expect("run by kill_at_random_points");
+    let hooks: Option<u64> = std::env::var(HOOKS_ENV).ok().map(|v| v.parse().unwrap());
     println!("started");
     let registry = Arc::new(registry());
     let options = OpenOptions {
         lock_timeout: Duration::from_secs(60),
         ..OpenOptions::default()
     };
-    loop {
+    for _ in 0..hooks.unwrap_or(u64::MAX) {
         let store = Store::open_with(&path, &options).unwrap();
         let next = store.transaction().get::<u64>("kv/n").unwrap().unwrap_or(0) + 1;
         println!("begin {next}");
@@ -326,4 +333,50 @@ fn kill_at_random_points() {
         landings.in_hook_old_state + landings.in_hook_new_state > 0,
         "no kill landed inside a hook: {landings:?}"
     );
+}
+
+/// Three processes run hooks on one store at once, as two hook processes of
+/// one unit would if Juju's machine lock failed: each waits for the store's
+/// lock, and every hook is committed exactly once.
+#[test]
+fn concurrent_hooks_take_turns() {
+    let (processes, hooks) = (3u64, 30u64);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app-0");
+    let children: Vec<_> = (0..processes)
+        .map(|_| {
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "kill_child",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads=1",
+                    "-q",
+                ])
+                .env(CHILD_ENV, &path)
+                .env(HOOKS_ENV, hooks.to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut committed = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "a child failed: {:?}", out.status);
+        let text = String::from_utf8(out.stdout).unwrap();
+        committed.extend(
+            text.lines()
+                .filter_map(|l| l.strip_prefix("committed "))
+                .map(|n| n.parse::<u64>().unwrap()),
+        );
+    }
+    // Every hook saw the previous one's commit: the counters are 1..=90, each once.
+    committed.sort_unstable();
+    assert_eq!(committed, (1..=processes * hooks).collect::<Vec<_>>());
+    let (n, _) = committed_state(&path);
+    assert_eq!(n, processes * hooks);
 }
