@@ -14,8 +14,8 @@ use charm_reactive::backend::{Backend, HookTools, MemoryBackend, Model, Relation
 use charm_reactive::endpoint::{EndpointError, EndpointKind, EndpointLayer};
 use charm_reactive::hook_env::RelationContext;
 use charm_reactive::pattern::RelationSpec;
-use charm_reactive::store::Store;
 use charm_reactive::registry::RegistryBuilder;
+use charm_reactive::store::Store;
 use charm_reactive::{Handler, HookInfo, HookOutcome, Registry};
 use serde_json::json;
 
@@ -280,6 +280,103 @@ fn joined_changed_and_departed_follow_charms_reactive_across_hooks() {
         "{:?}",
         r.flags()
     );
+}
+
+/// The flags, relation-get counts and departed list after each hook, as
+/// charms.reactive 1.5.3's own `Endpoint._startup` printed them for this
+/// sequence (run in the oracle venv with hookenv's relation calls mocked over
+/// the same model; `changed` flags cleared by hand after update-status).
+#[test]
+fn flag_sequence_matches_charms_reactive() {
+    let mut unit = Unit::new(builder().build().unwrap());
+    let check = |r: &Ran, flags: &[&str], gets: usize| {
+        assert_eq!(
+            r.flags(),
+            flags,
+            "{}",
+            r.outcome.log.last().map_or("", |l| l.message.as_str())
+        );
+        assert_eq!(r.tool("relation-get").len(), gets, "{flags:?}");
+    };
+    let (j, c, ch, cp, d) = (
+        "endpoint.db.joined",
+        "endpoint.db.changed",
+        "endpoint.db.changed.host",
+        "endpoint.db.changed.port",
+        "endpoint.db.departed",
+    );
+    check(&unit.run(hook("install")).ok(), &[], 0);
+    unit.relate(
+        1,
+        &[("pg/0", json!({"host": "\"10.0.0.1\"", "port": "5432"}))],
+    );
+    check(
+        &unit.run(rel_hook("joined", 1, "pg/0")).ok(),
+        &[c, ch, cp, j],
+        1,
+    );
+    check(&unit.run(hook("config-changed")).ok(), &[c, ch, cp, j], 0);
+    let clear = Handler::new("clear", move |ctx| {
+        for f in [c, ch, cp] {
+            ctx.clear_flag(f);
+        }
+        Ok(())
+    })
+    .when_all([c]);
+    unit.registry = Arc::new(builder().handler(clear).build().unwrap());
+    check(&unit.run(hook("update-status")).ok(), &[j], 0);
+    unit.registry = Arc::new(builder().build().unwrap());
+    check(&unit.run(rel_hook("changed", 1, "pg/0")).ok(), &[j], 1);
+    unit.set_remote(1, "pg/0", "host", "\"10.0.0.2\"");
+    check(
+        &unit.run(rel_hook("changed", 1, "pg/0")).ok(),
+        &[c, ch, j],
+        1,
+    );
+    unit.model()
+        .relations
+        .get_mut(&rid(1))
+        .unwrap()
+        .units
+        .clear();
+    check(
+        &unit.run(rel_hook("departed", 1, "pg/0")).ok(),
+        &[c, ch, d],
+        1,
+    );
+    check(&unit.run(hook("update-status")).ok(), &[c, ch, d], 0);
+    unit.model()
+        .relations
+        .get_mut(&rid(1))
+        .unwrap()
+        .units
+        .push("pg/1".into());
+    check(
+        &unit.run(rel_hook("joined", 1, "pg/1")).ok(),
+        &[c, ch, j],
+        1,
+    );
+
+    let (h, seen) = observer("departed", |ctx| {
+        let units = ctx.endpoint("db")?.all_departed_units()?;
+        Ok(units
+            .iter()
+            .map(|u| {
+                (
+                    u.relation_id().to_owned(),
+                    u.unit_name().to_owned(),
+                    u.received().clone(),
+                )
+            })
+            .collect::<Vec<_>>())
+    });
+    unit.registry = Arc::new(builder().handler(h.when_not(["never"])).build().unwrap());
+    unit.run(hook("update-status")).ok();
+    let seen = seen.lock().unwrap();
+    let (rel, name, data) = &seen[0][0];
+    assert_eq!((rel.as_str(), name.as_str()), ("db:1", "pg/0"));
+    let raw: Vec<(&str, &str)> = data.iter_raw().collect();
+    assert_eq!(raw, [("host", "\"10.0.0.2\""), ("port", "5432")]);
 }
 
 #[test]
