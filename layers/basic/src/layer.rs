@@ -90,7 +90,7 @@ impl Layer for BasicLayer {
             }
             ctx.toggle_flag(&format!("{SET_PREFIX}{opt}"), truthy(value));
             if defaults_known {
-                let default = options.default(opt).unwrap_or(&null);
+                let default = options.default_value(opt).unwrap_or(&null);
                 ctx.toggle_flag(&format!("{DEFAULT_PREFIX}{opt}"), py_eq(value, default));
             }
         }

@@ -18,8 +18,8 @@ use crate::BasicError;
 /// use charm_reactive_basic::ConfigOptions;
 /// let opts = ConfigOptions::parse("options:\n  port: {type: int, default: 80}\n  name: {type: string}\n")?;
 /// assert_eq!(opts.names().collect::<Vec<_>>(), ["port", "name"]);
-/// assert_eq!(opts.default("port"), Some(&serde_json::json!(80)));
-/// assert_eq!(opts.default("name"), Some(&serde_json::Value::Null));
+/// assert_eq!(opts.default_value("port"), Some(&serde_json::json!(80)));
+/// assert_eq!(opts.default_value("name"), Some(&serde_json::Value::Null));
 /// # Ok::<(), charm_reactive_basic::BasicError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,7 +72,7 @@ impl ConfigOptions {
 
     /// An option's default (`null` when `config.yaml` gives none); `None` for an
     /// unknown option.
-    pub fn default(&self, name: &str) -> Option<&Value> {
+    pub fn default_value(&self, name: &str) -> Option<&Value> {
         self.options.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
@@ -140,11 +140,11 @@ mod tests {
             opts.names().collect::<Vec<_>>(),
             ["zeta", "alpha", "mid", "ratio"]
         );
-        assert_eq!(opts.default("zeta"), Some(&json!("")));
-        assert_eq!(opts.default("alpha"), Some(&json!(0)));
-        assert_eq!(opts.default("mid"), Some(&Value::Null));
-        assert_eq!(opts.default("ratio"), Some(&json!(1.5)));
-        assert_eq!(opts.default("nope"), None);
+        assert_eq!(opts.default_value("zeta"), Some(&json!("")));
+        assert_eq!(opts.default_value("alpha"), Some(&json!(0)));
+        assert_eq!(opts.default_value("mid"), Some(&Value::Null));
+        assert_eq!(opts.default_value("ratio"), Some(&json!(1.5)));
+        assert_eq!(opts.default_value("nope"), None);
     }
 
     #[test]
@@ -165,6 +165,6 @@ mod tests {
         )
         .unwrap();
         let opts = ConfigOptions::load(dir.path()).unwrap().unwrap();
-        assert_eq!(opts.default("a"), Some(&json!("x")));
+        assert_eq!(opts.default_value("a"), Some(&json!("x")));
     }
 }
