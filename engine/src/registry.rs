@@ -214,6 +214,15 @@ impl Registry {
         builder.build()
     }
 
+    /// Whether some handler still has `{endpoint_name}` in its flags, i.e.
+    /// [`expand_endpoints`](Self::expand_endpoints) has work to do.
+    pub fn has_endpoint_templates(&self) -> bool {
+        self.handlers
+            .iter()
+            .flat_map(|h| h.conditions().iter().flat_map(Condition::flags))
+            .any(|f| f.contains("{endpoint_name}"))
+    }
+
     /// The handlers, in registration (dispatch) order.
     pub fn handlers(&self) -> &[Handler] {
         &self.handlers
