@@ -19,7 +19,7 @@
 //!   cleared automatically). As in charms.reactive, data is only compared in
 //!   the endpoint's own relation hooks, or when `joined` was not set yet.
 //!
-//! Handlers reach endpoints through the [`Context`](crate::Context):
+//! Handlers reach endpoints through the [`crate::Context`]:
 //! [`Context::endpoint`](crate::Context::endpoint) by name,
 //! [`Context::endpoint_from_flag`](crate::Context::endpoint_from_flag) as
 //! charms.reactive's `endpoint_from_flag`, and
