@@ -124,7 +124,8 @@ impl Layer for LeadershipLayer {
             ctx.toggle_flag(&format!("{SET_PREFIX}{key}"), value.is_some());
         }
         ctx.toggle_flag(CHANGED, any_changed);
-        for (key, value) in &current {
+        // layer-leadership rewrites every key; only changes need writing.
+        for (key, value) in current.iter().filter(|(k, v)| previous.get(k) != Some(v)) {
             ctx.kv().set(&format!("{SEEN_PREFIX}{key}"), value)?;
         }
         Ok(())
