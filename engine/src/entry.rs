@@ -83,6 +83,16 @@ pub fn run_with(env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
         });
     }
     let store = Store::open_with(store_path(env), &OpenOptions::default())?;
+    for file in store.set_aside() {
+        juju.log(
+            crate::log::Level::Warning,
+            &format!(
+                "unit store {}: set aside {} left by a process killed while closing the store (sled issue #1527); committed data was checked intact",
+                store.path().display(),
+                file.display()
+            ),
+        )?;
+    }
     let mut hook = HookInfo::from_env(env, relations);
     hook.structured_events = std::env::var(EVENTS_ENV).map_or(true, |v| v != "0");
     let outcome = run_hook(Arc::new(registry), &store, hook, juju);
@@ -134,7 +144,7 @@ fn unknown(env: &HookEnv, relations: &[crate::pattern::RelationSpec], registry: 
 
 /// Sends the hook's log through juju-log: consecutive records of one level go
 /// in one call (one process), lines unchanged.
-fn send_log(juju: &mut dyn Backend, log: &[LogRecord]) -> anyhow::Result<()> {
+pub fn send_log(juju: &mut dyn Backend, log: &[LogRecord]) -> anyhow::Result<()> {
     for group in log.chunk_by(|a, b| a.level == b.level) {
         let lines: Vec<String> = group.iter().map(|r| r.message.clone()).collect();
         juju.log_lines(group[0].level, &lines)?;

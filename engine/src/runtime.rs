@@ -59,6 +59,27 @@ pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Bo
     if restricted {
         log.push(LogRecord::new(Level::Info, "Restricted mode."));
     }
+    // Handlers with `{endpoint_name}` become one handler per relation they
+    // serve; expanding an expanded registry changes nothing.
+    let registry = match registry.has_endpoint_templates() {
+        true => registry.expand_endpoints(&hook.relations).map(Arc::new),
+        false => Ok(registry),
+    };
+    let registry = match registry {
+        Ok(r) => r,
+        Err(e) => {
+            log.push(hook_error(&e));
+            return HookOutcome {
+                invoked: Vec::new(),
+                final_flags: Vec::new(),
+                log,
+                error: Some(e),
+                committed: false,
+                juju,
+                stats: DispatchStats::default(),
+            };
+        }
+    };
     let mut session = match Session::open(registry, store.transaction(), hook, juju) {
         Ok(s) => s,
         Err((e, juju)) => {
