@@ -257,6 +257,8 @@ fn file_line_and_name_locate_the_outermost_attribute() {
         ("stacked", STACKED_LINE),
         ("reversed", REVERSED_LINE),
         ("guarded", GUARDED_LINE),
+        // An attribute spread over several lines is located by its first line.
+        ("multi_line", MULTI_LINE),
     ] {
         let r = registration(name);
         assert_eq!((r.file, r.line, r.name), (FILE, line, name));
