@@ -46,8 +46,12 @@ pub fn unit_is_dying(ctx: &mut Context<'_>) -> bool {
     if matches!(hook.name.as_str(), "stop" | "remove") || hook.is_departing_unit() {
         return true;
     }
-    let teardown = hook.name.ends_with("-relation-departed") || hook.name.ends_with("-relation-broken");
-    let departing_known = hook.relation.as_ref().is_some_and(|r| r.departing_unit.is_some());
+    let teardown =
+        hook.name.ends_with("-relation-departed") || hook.name.ends_with("-relation-broken");
+    let departing_known = hook
+        .relation
+        .as_ref()
+        .is_some_and(|r| r.departing_unit.is_some());
     if !teardown || departing_known {
         return false;
     }

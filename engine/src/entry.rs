@@ -57,7 +57,10 @@ fn run() -> i32 {
         Err(e) => {
             // The hook's backend went with the failed run: a fresh one logs.
             let message = format!("Hook error:\n{e:#}");
-            if HookTools::new().log(crate::log::Level::Error, &message).is_err() {
+            if HookTools::new()
+                .log(crate::log::Level::Error, &message)
+                .is_err()
+            {
                 eprintln!("charm-reactive: {message}");
             }
             1
@@ -73,7 +76,10 @@ pub fn run_with(env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
     let registry = Registry::from_inventory()?;
     let mut juju = juju;
     if let Some(reason) = unknown(env, &relations, &registry) {
-        juju.log(crate::log::Level::Info, &format!("charm-reactive: nothing to do: {reason}"))?;
+        juju.log(
+            crate::log::Level::Info,
+            &format!("charm-reactive: nothing to do: {reason}"),
+        )?;
         return Ok(match env.invocation {
             Invocation::Action(_) => {
                 juju.action_fail(&reason)?;
@@ -125,7 +131,11 @@ pub fn store_path(env: &HookEnv) -> PathBuf {
 
 /// Why this invocation is not for this charm, if it is not: a relation hook of
 /// an endpoint metadata.yaml does not declare, or an action no handler takes.
-fn unknown(env: &HookEnv, relations: &[crate::pattern::RelationSpec], registry: &Registry) -> Option<String> {
+fn unknown(
+    env: &HookEnv,
+    relations: &[crate::pattern::RelationSpec],
+    registry: &Registry,
+) -> Option<String> {
     match &env.invocation {
         Invocation::Hook(name) => {
             let (endpoint, _) = name.split_once("-relation-")?;
@@ -133,10 +143,11 @@ fn unknown(env: &HookEnv, relations: &[crate::pattern::RelationSpec], registry: 
                 .then(|| format!("hook {name}: metadata.yaml has no relation {endpoint:?}"))
         }
         Invocation::Action(name) => {
-            let handled = registry
-                .handlers()
-                .iter()
-                .any(|h| h.conditions().iter().any(|c| matches!(c, Condition::Action(a) if a == name)));
+            let handled = registry.handlers().iter().any(|h| {
+                h.conditions()
+                    .iter()
+                    .any(|c| matches!(c, Condition::Action(a) if a == name))
+            });
             (!handled).then(|| format!("no handler for action {name:?}"))
         }
     }

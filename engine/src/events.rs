@@ -68,7 +68,9 @@ impl Session {
                 field(&mut line, "phase", phase);
                 field(&mut line, "queued", &queued.to_string());
             }
-            Step::Invoke { handler } | Step::Failed { handler } => field(&mut line, "handler", handler),
+            Step::Invoke { handler } | Step::Failed { handler } => {
+                field(&mut line, "handler", handler)
+            }
             Step::Flag { flag, .. } => {
                 if let Some(h) = handler {
                     field(&mut line, "handler", h);

@@ -45,7 +45,11 @@ impl JujuVersion {
         let major = parts.next()?.ok()?;
         let minor = parts.next().and_then(Result::ok).unwrap_or(0);
         let patch = parts.next().and_then(Result::ok).unwrap_or(0);
-        Some(JujuVersion { major, minor, patch })
+        Some(JujuVersion {
+            major,
+            minor,
+            patch,
+        })
     }
 
     /// Whether this version is at least `major.minor`.
@@ -214,7 +218,10 @@ fn invocation(
     let from_path = |p: &str| -> Option<Invocation> {
         let p = std::path::Path::new(p);
         let name = p.file_name()?.to_str()?.to_owned();
-        let parent = p.parent().and_then(|d| d.file_name()).and_then(|d| d.to_str());
+        let parent = p
+            .parent()
+            .and_then(|d| d.file_name())
+            .and_then(|d| d.to_str());
         Some(match parent {
             Some("actions") => Invocation::Action(name),
             _ => Invocation::Hook(name),
@@ -243,7 +250,10 @@ mod tests {
     use super::*;
 
     fn env(vars: &[(&str, &str)], argv0: Option<&str>) -> Result<HookEnv, EnvError> {
-        let owned: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let owned: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         HookEnv::from_vars(
             |k| owned.iter().find(|v| v.0 == k).map(|v| v.1.clone().into()),
             argv0.map(Into::into),
@@ -252,13 +262,31 @@ mod tests {
 
     #[test]
     fn hook_name_sources_in_order() {
-        let e = env(&[("JUJU_UNIT_NAME", "a/0"), ("JUJU_HOOK_NAME", "start")], Some("/c/hooks/install")).unwrap();
+        let e = env(
+            &[("JUJU_UNIT_NAME", "a/0"), ("JUJU_HOOK_NAME", "start")],
+            Some("/c/hooks/install"),
+        )
+        .unwrap();
         assert_eq!(e.invocation, Invocation::Hook("install".into()));
-        let e = env(&[("JUJU_UNIT_NAME", "a/0"), ("JUJU_DISPATCH_PATH", "actions/backup")], None).unwrap();
+        let e = env(
+            &[
+                ("JUJU_UNIT_NAME", "a/0"),
+                ("JUJU_DISPATCH_PATH", "actions/backup"),
+            ],
+            None,
+        )
+        .unwrap();
         assert_eq!(e.invocation, Invocation::Action("backup".into()));
-        let e = env(&[("JUJU_UNIT_NAME", "a/0"), ("JUJU_HOOK_NAME", "start")], Some("./dispatch")).unwrap();
+        let e = env(
+            &[("JUJU_UNIT_NAME", "a/0"), ("JUJU_HOOK_NAME", "start")],
+            Some("./dispatch"),
+        )
+        .unwrap();
         assert_eq!(e.invocation, Invocation::Hook("start".into()));
-        assert_eq!(env(&[("JUJU_UNIT_NAME", "a/0")], Some("dispatch")), Err(EnvError::NoHookName));
+        assert_eq!(
+            env(&[("JUJU_UNIT_NAME", "a/0")], Some("dispatch")),
+            Err(EnvError::NoHookName)
+        );
     }
 
     #[test]
@@ -276,21 +304,41 @@ mod tests {
         )
         .unwrap();
         let rel = e.relation.as_ref().unwrap();
-        assert_eq!((rel.name.as_str(), rel.remote_unit.as_deref()), ("sse", Some("ep/0")));
+        assert_eq!(
+            (rel.name.as_str(), rel.remote_unit.as_deref()),
+            ("sse", Some("ep/0"))
+        );
         assert!(e.is_departing_unit());
         assert!(e.juju_version.unwrap().at_least(2, 8));
     }
 
     #[test]
     fn odd_values_are_refused_by_name() {
-        let err = env(&[("JUJU_UNIT_NAME", "nounit"), ("JUJU_HOOK_NAME", "start")], None).unwrap_err();
-        assert!(err.to_string().contains("JUJU_UNIT_NAME"), "{err}");
         let err = env(
-            &[("JUJU_UNIT_NAME", "a/0"), ("JUJU_HOOK_NAME", "x"), ("JUJU_RELATION_ID", "bad")],
+            &[("JUJU_UNIT_NAME", "nounit"), ("JUJU_HOOK_NAME", "start")],
             None,
         )
         .unwrap_err();
-        assert!(matches!(err, EnvError::Invalid { name: "JUJU_RELATION_ID", .. }));
-        assert!(matches!(env(&[("JUJU_HOOK_NAME", "x")], None), Err(EnvError::Missing("JUJU_UNIT_NAME"))));
+        assert!(err.to_string().contains("JUJU_UNIT_NAME"), "{err}");
+        let err = env(
+            &[
+                ("JUJU_UNIT_NAME", "a/0"),
+                ("JUJU_HOOK_NAME", "x"),
+                ("JUJU_RELATION_ID", "bad"),
+            ],
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            EnvError::Invalid {
+                name: "JUJU_RELATION_ID",
+                ..
+            }
+        ));
+        assert!(matches!(
+            env(&[("JUJU_HOOK_NAME", "x")], None),
+            Err(EnvError::Missing("JUJU_UNIT_NAME"))
+        ));
     }
 }

@@ -68,7 +68,9 @@ impl Metadata {
     pub fn load(charm_dir: &Path) -> Result<Metadata, MetadataError> {
         let path = charm_dir.join("metadata.yaml");
         match std::fs::read_to_string(&path) {
-            Ok(text) => Metadata::parse(&text).map_err(|reason| MetadataError::Invalid { path, reason }),
+            Ok(text) => {
+                Metadata::parse(&text).map_err(|reason| MetadataError::Invalid { path, reason })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
             Err(source) => Err(MetadataError::Io { path, source }),
         }
@@ -76,15 +78,19 @@ impl Metadata {
 
     /// Every relation, with its role, sorted by name within each role.
     pub fn relations(&self) -> Vec<RelationSpec> {
-        [("provides", &self.provides), ("requires", &self.requires), ("peers", &self.peers)]
-            .into_iter()
-            .flat_map(|(role, rels)| {
-                rels.iter().map(move |(name, meta)| RelationSpec {
-                    role: role.to_owned(),
-                    name: name.clone(),
-                    interface: meta.interface.clone(),
-                })
+        [
+            ("provides", &self.provides),
+            ("requires", &self.requires),
+            ("peers", &self.peers),
+        ]
+        .into_iter()
+        .flat_map(|(role, rels)| {
+            rels.iter().map(move |(name, meta)| RelationSpec {
+                role: role.to_owned(),
+                name: name.clone(),
+                interface: meta.interface.clone(),
             })
-            .collect()
+        })
+        .collect()
     }
 }

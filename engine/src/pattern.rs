@@ -32,7 +32,11 @@ pub fn expand(pattern: &str, relations: &[RelationSpec]) -> Vec<String> {
         return vec![pattern.to_owned()];
     };
     let close = open + len;
-    let (head, group, tail) = (&pattern[..open], &pattern[open + 1..close], &pattern[close + 1..]);
+    let (head, group, tail) = (
+        &pattern[..open],
+        &pattern[open + 1..close],
+        &pattern[close + 1..],
+    );
     let choices: Vec<String> = match group.split_once(':') {
         Some((role, interface)) => relations
             .iter()
@@ -63,7 +67,11 @@ mod tests {
     fn cartesian_product_and_no_wildcards() {
         assert_eq!(expand("{a,b}-{c,d}", &[]), ["a-c", "a-d", "b-c", "b-d"]);
         assert_eq!(expand("{x}", &[]), ["x"]);
-        assert!(!matches("db-relation-joined", &["*-relation-joined".into()], &[]));
+        assert!(!matches(
+            "db-relation-joined",
+            &["*-relation-joined".into()],
+            &[]
+        ));
     }
 
     #[test]
@@ -73,7 +81,11 @@ mod tests {
             name: "db".into(),
             interface: "pgsql".into(),
         }];
-        assert!(matches("db-relation-joined", &["{requires:pgsql}-relation-joined".into()], &rels));
+        assert!(matches(
+            "db-relation-joined",
+            &["{requires:pgsql}-relation-joined".into()],
+            &rels
+        ));
         assert!(expand("{peers:pgsql}-relation-joined", &rels).is_empty());
     }
 }

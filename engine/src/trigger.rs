@@ -67,7 +67,10 @@ impl Trigger {
     }
 
     /// Also run `callback` when the trigger fires.
-    pub fn callback<F: Fn(&mut crate::Context<'_>) + Send + Sync + 'static>(mut self, callback: F) -> Trigger {
+    pub fn callback<F: Fn(&mut crate::Context<'_>) + Send + Sync + 'static>(
+        mut self,
+        callback: F,
+    ) -> Trigger {
         self.callbacks.push(Arc::new(callback));
         self
     }

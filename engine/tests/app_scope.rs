@@ -17,7 +17,12 @@ fn registry() -> Arc<Registry> {
         Registry::builder()
             .handler(
                 Handler::new("configure", |ctx| {
-                    let url = ctx.juju().config()?.get("base-url").and_then(|v| v.as_str()).map(str::to_owned);
+                    let url = ctx
+                        .juju()
+                        .config()?
+                        .get("base-url")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned);
                     let Some(url) = url else { return Ok(()) };
                     if ctx.is_leader()? {
                         ctx.app()?.set("base-url", &url)?;
@@ -60,7 +65,12 @@ fn model(unit: &str, leader: bool, settings: &std::collections::BTreeMap<String,
 /// Runs a hook of `registry()`; returns the outcome, the model after the hook,
 /// and how many leader-set calls the hook made.
 fn run(store: &Store, hook: &str, m: Model) -> (HookOutcome, Model, usize) {
-    let mut outcome = run_hook(registry(), store, HookInfo::new(hook, &m.unit), Box::new(MemoryBackend::new(m)));
+    let mut outcome = run_hook(
+        registry(),
+        store,
+        HookInfo::new(hook, &m.unit),
+        Box::new(MemoryBackend::new(m)),
+    );
     let sets = leader_sets(&outcome);
     let mut memory = take_memory(&mut outcome);
     memory.end_hook(outcome.committed);
@@ -69,31 +79,59 @@ fn run(store: &Store, hook: &str, m: Model) -> (HookOutcome, Model, usize) {
 
 /// The hook's MemoryBackend, out of the outcome.
 fn take_memory(outcome: &mut HookOutcome) -> MemoryBackend {
-    let juju: Box<dyn Backend> = std::mem::replace(&mut outcome.juju, Box::new(MemoryBackend::new(Model::new("x/0"))));
+    let juju: Box<dyn Backend> = std::mem::replace(
+        &mut outcome.juju,
+        Box::new(MemoryBackend::new(Model::new("x/0"))),
+    );
     let any: Box<dyn Any> = juju;
     *any.downcast::<MemoryBackend>().expect("a MemoryBackend")
 }
 
 fn leader_sets(outcome: &HookOutcome) -> usize {
-    outcome.juju.calls().iter().filter(|c| c.tool == "leader-set").count()
+    outcome
+        .juju
+        .calls()
+        .iter()
+        .filter(|c| c.tool == "leader-set")
+        .count()
 }
 
 #[test]
 fn replacement_unit_rehydrates_application_flags_and_values_at_its_first_hook() {
     let dir = tempfile::tempdir().unwrap();
     let old = Store::open(dir.path().join("con6-2")).unwrap();
-    let (outcome, leader_model, sets) = run(&old, "config-changed", model("con6/2", true, &Default::default()));
+    let (outcome, leader_model, sets) = run(
+        &old,
+        "config-changed",
+        model("con6/2", true, &Default::default()),
+    );
     assert!(outcome.committed, "{:?}", outcome.error);
     assert_eq!(sets, 1, "one leader-set per hook");
-    assert_eq!(leader_model.leader_settings["charm-reactive.app.flag.consumer.configured"], "set");
-    assert_eq!(leader_model.leader_settings["charm-reactive.app.kv.base-url"], "\"http://sse/a\"");
+    assert_eq!(
+        leader_model.leader_settings["charm-reactive.app.flag.consumer.configured"],
+        "set"
+    );
+    assert_eq!(
+        leader_model.leader_settings["charm-reactive.app.kv.base-url"],
+        "\"http://sse/a\""
+    );
 
     // con6/3: a new unit name, an empty store, not the leader; only leader settings carry over.
     let new = Store::open(dir.path().join("con6-3")).unwrap();
-    let (outcome, _, sets) = run(&new, "start", model("con6/3", false, &leader_model.leader_settings));
+    let (outcome, _, sets) = run(
+        &new,
+        "start",
+        model("con6/3", false, &leader_model.leader_settings),
+    );
     assert!(outcome.committed, "{:?}", outcome.error);
-    assert_eq!(outcome.invoked, ["active"], "active from application scope, no relation-needed");
-    assert!(outcome.final_flags.contains(&"app:consumer.configured".to_owned()));
+    assert_eq!(
+        outcome.invoked,
+        ["active"],
+        "active from application scope, no relation-needed"
+    );
+    assert!(outcome
+        .final_flags
+        .contains(&"app:consumer.configured".to_owned()));
     assert!(!outcome.final_flags.contains(&"unit.blocked".to_owned()));
     assert_eq!(sets, 0);
     let seen: Option<Option<String>> = new.transaction().get("kv/seen-url").unwrap();
@@ -118,9 +156,17 @@ fn a_non_leader_write_is_refused_at_the_call_and_nothing_is_committed() {
             .unwrap(),
     );
     let m = model("app/1", false, &Default::default());
-    let outcome = run_hook(registry, &store, HookInfo::new("config-changed", "app/1"), Box::new(MemoryBackend::new(m)));
+    let outcome = run_hook(
+        registry,
+        &store,
+        HookInfo::new("config-changed", "app/1"),
+        Box::new(MemoryBackend::new(m)),
+    );
     let err = outcome.error.as_ref().expect("the hook fails");
-    assert!(matches!(err, EngineError::Handler { source, .. } if source.downcast_ref::<EngineError>().is_some_and(|e| matches!(e, EngineError::NotLeader { .. }))), "{err}");
+    assert!(
+        matches!(err, EngineError::Handler { source, .. } if source.downcast_ref::<EngineError>().is_some_and(|e| matches!(e, EngineError::NotLeader { .. }))),
+        "{err}"
+    );
     assert!(err.to_string().contains("not the leader"), "{err}");
     assert!(!outcome.committed);
     assert_eq!(leader_sets(&outcome), 0);
@@ -145,7 +191,12 @@ fn a_failing_handler_leaves_leader_settings_untouched() {
             .unwrap(),
     );
     let m = model("app/0", true, &Default::default());
-    let mut outcome = run_hook(registry, &store, HookInfo::new("config-changed", "app/0"), Box::new(MemoryBackend::new(m)));
+    let mut outcome = run_hook(
+        registry,
+        &store,
+        HookInfo::new("config-changed", "app/0"),
+        Box::new(MemoryBackend::new(m)),
+    );
     assert!(outcome.error.is_some() && !outcome.committed);
     assert_eq!(leader_sets(&outcome), 0);
     assert!(take_memory(&mut outcome).model().leader_settings.is_empty());
@@ -160,12 +211,20 @@ fn a_crash_between_leader_set_and_the_local_commit_is_harmless() {
     let dir = tempfile::tempdir().unwrap();
     // The path without a crash.
     let clean = Store::open(dir.path().join("clean")).unwrap();
-    let (outcome, clean_model, sets) = run(&clean, "config-changed", model("app/0", true, &Default::default()));
+    let (outcome, clean_model, sets) = run(
+        &clean,
+        "config-changed",
+        model("app/0", true, &Default::default()),
+    );
     assert!(outcome.committed);
     assert_eq!(sets, 1);
     // The crash: leader settings got the writes, the unit store did not.
     let crashed = Store::open(dir.path().join("crashed")).unwrap();
-    let (retry, retry_model, sets) = run(&crashed, "config-changed", model("app/0", true, &clean_model.leader_settings));
+    let (retry, retry_model, sets) = run(
+        &crashed,
+        "config-changed",
+        model("app/0", true, &clean_model.leader_settings),
+    );
     assert!(retry.committed, "{:?}", retry.error);
     assert_eq!(retry_model.leader_settings, clean_model.leader_settings);
     assert_eq!(sets, 0, "the re-run finds its writes already applied");
@@ -193,7 +252,12 @@ fn oversized_application_values_are_refused_with_the_limit() {
             .unwrap(),
     );
     let m = model("app/0", true, &Default::default());
-    let outcome = run_hook(registry, &store, HookInfo::new("install", "app/0"), Box::new(MemoryBackend::new(m)));
+    let outcome = run_hook(
+        registry,
+        &store,
+        HookInfo::new("install", "app/0"),
+        Box::new(MemoryBackend::new(m)),
+    );
     let err = outcome.error.as_ref().expect("refused").to_string();
     assert!(err.contains("\"spec\"") && err.contains("131072"), "{err}");
     assert_eq!(leader_sets(&outcome), 0);

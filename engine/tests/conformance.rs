@@ -29,22 +29,47 @@ fn fixtures() -> Vec<PathBuf> {
 /// The differences between the oracle's result and ours, one line each.
 fn differences(expected: &ReplayResult, got: &ReplayResult) -> Vec<String> {
     let mut diffs = Vec::new();
-    let mut field = |name: &str, same: bool, exp: &dyn std::fmt::Debug, got: &dyn std::fmt::Debug| {
-        if !same {
-            let (exp, got) = (format!("{exp:?}"), format!("{got:?}"));
-            diffs.push(format!("  {name}:\n    expected {}\n    got      {}", clip(&exp), clip(&got)));
-        }
-    };
-    field("invoked", expected.invoked == got.invoked, &expected.invoked, &got.invoked);
-    field("final_flags", expected.final_flags == got.final_flags, &expected.final_flags, &got.final_flags);
-    field("tracer", expected.tracer == got.tracer, &expected.tracer, &got.tracer);
+    let mut field =
+        |name: &str, same: bool, exp: &dyn std::fmt::Debug, got: &dyn std::fmt::Debug| {
+            if !same {
+                let (exp, got) = (format!("{exp:?}"), format!("{got:?}"));
+                diffs.push(format!(
+                    "  {name}:\n    expected {}\n    got      {}",
+                    clip(&exp),
+                    clip(&got)
+                ));
+            }
+        };
+    field(
+        "invoked",
+        expected.invoked == got.invoked,
+        &expected.invoked,
+        &got.invoked,
+    );
+    field(
+        "final_flags",
+        expected.final_flags == got.final_flags,
+        &expected.final_flags,
+        &got.final_flags,
+    );
+    field(
+        "tracer",
+        expected.tracer == got.tracer,
+        &expected.tracer,
+        &got.tracer,
+    );
     field(
         "error (null or not)",
         expected.error.is_none() == got.error.is_none(),
         &expected.error,
         &got.error,
     );
-    field("committed", expected.committed == got.committed, &expected.committed, &got.committed);
+    field(
+        "committed",
+        expected.committed == got.committed,
+        &expected.committed,
+        &got.committed,
+    );
     field(
         "persisted_flags",
         expected.persisted_flags == got.persisted_flags,
@@ -79,10 +104,18 @@ fn clip(s: &str) -> String {
 #[test]
 fn every_fixture_matches_charms_reactive() {
     let fixtures = fixtures();
-    assert!(fixtures.len() >= 310, "expected the full corpus, found {} programs", fixtures.len());
+    assert!(
+        fixtures.len() >= 310,
+        "expected the full corpus, found {} programs",
+        fixtures.len()
+    );
     let mut failures = Vec::new();
     for program_path in &fixtures {
-        let expected_path = PathBuf::from(program_path.to_string_lossy().replace(".program.json", ".expected.json"));
+        let expected_path = PathBuf::from(
+            program_path
+                .to_string_lossy()
+                .replace(".program.json", ".expected.json"),
+        );
         let program = Program::from_json(&std::fs::read_to_string(program_path).unwrap())
             .unwrap_or_else(|e| panic!("{}: {e}", program_path.display()));
         let expected: ReplayResult =
@@ -99,6 +132,11 @@ fn every_fixture_matches_charms_reactive() {
         "{} of {} fixtures differ from charms.reactive (first 5 shown):\n{}",
         failures.len(),
         fixtures.len(),
-        failures.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -175,8 +175,14 @@ fn store_with(initial: &[&str]) -> (tempfile::TempDir, Store) {
 }
 
 fn run(registry: &Arc<Registry>, store: &Store, hook: &str) -> HookOutcome {
-    let juju = charm_reactive::backend::MemoryBackend::new(charm_reactive::backend::Model::new("app/0"));
-    run_hook(Arc::clone(registry), store, HookInfo::new(hook, "app/0"), Box::new(juju))
+    let juju =
+        charm_reactive::backend::MemoryBackend::new(charm_reactive::backend::Model::new("app/0"));
+    run_hook(
+        Arc::clone(registry),
+        store,
+        HookInfo::new(hook, "app/0"),
+        Box::new(juju),
+    )
 }
 
 fn warnings(outcome: &HookOutcome) -> Vec<&str> {

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scenarios").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/scenarios")
+        .join(name)
 }
 
 fn jujusim(file: &Path, extra: &[&str]) -> (i32, String) {
@@ -17,7 +19,11 @@ fn jujusim(file: &Path, extra: &[&str]) -> (i32, String) {
         .args(extra)
         .output()
         .expect("jujusim runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -41,9 +47,15 @@ fn the_fixed_consumer_survives_unit_replacement_and_the_naive_one_shows_the_seed
 fn the_naive_consumer_fails_the_fixed_consumers_assertions() {
     let (code, out) = jujusim(&scenario("sse-replacement-naive.yaml"), &["--summary-only"]);
     assert_eq!(code, 1, "the naive consumer must fail:\n{out}");
-    assert!(out.contains("FAIL step 10: naive/3 starts with the application state"), "{out}");
+    assert!(
+        out.contains("FAIL step 10: naive/3 starts with the application state"),
+        "{out}"
+    );
     assert!(out.contains("never status blocked"), "{out}");
-    assert!(out.contains("FAIL step 11: the dying naive/2 never says blocked"), "{out}");
+    assert!(
+        out.contains("FAIL step 11: the dying naive/2 never says blocked"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -53,8 +65,17 @@ fn the_timeline_filters_by_unit_and_handler() {
         &["--unit", "con6/3", "--handler", "config_consumer"],
     );
     assert_eq!(code, 0, "{out}");
-    let timeline: Vec<&str> = out.lines().take_while(|l| !l.starts_with("== summary")).collect();
+    let timeline: Vec<&str> = out
+        .lines()
+        .take_while(|l| !l.starts_with("== summary"))
+        .collect();
     assert!(!timeline.is_empty());
-    assert!(timeline.iter().all(|l| l.starts_with("unit-con6-3:")), "{timeline:#?}");
-    assert!(timeline.iter().all(|l| l.contains("config_consumer")), "{timeline:#?}");
+    assert!(
+        timeline.iter().all(|l| l.starts_with("unit-con6-3:")),
+        "{timeline:#?}"
+    );
+    assert!(
+        timeline.iter().all(|l| l.contains("config_consumer")),
+        "{timeline:#?}"
+    );
 }

@@ -12,14 +12,22 @@ use charm_reactive_sse_endpoint::SseEndpointRequires;
 /// Python l.24.
 #[when_not("endpoint.sse-endpoint.joined")]
 fn notify_relation_needed(ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    status_set(ctx, StatusState::Blocked, "Please add relationship to sse endpoint.")
+    status_set(
+        ctx,
+        StatusState::Blocked,
+        "Please add relationship to sse endpoint.",
+    )
 }
 
 /// Python l.32.
 #[when("endpoint.sse-endpoint.joined")]
 #[when_not("sse-endpoint.available")]
 fn notify_waiting(ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    status_set(ctx, StatusState::Waiting, "Waiting for the sse endpoint to send its base URL.")
+    status_set(
+        ctx,
+        StatusState::Waiting,
+        "Waiting for the sse endpoint to send its base URL.",
+    )
 }
 
 /// Python l.35.
@@ -31,7 +39,11 @@ fn config_consumer(ctx: &mut Context<'_>) -> anyhow::Result<()> {
         .transpose()?
         .flatten()
         .unwrap_or_default();
-    status_set(ctx, StatusState::Maintenance, "Configuring consumer container")?;
+    status_set(
+        ctx,
+        StatusState::Maintenance,
+        "Configuring consumer container",
+    )?;
     let spec = format!(
         "containers:\n  - name: sse-consumer\n    imageDetails:\n      imagePath: tengu/sse-consumer:latest\n    \
          config:\n      BASE_URL: \"{url}\"\n"
@@ -52,10 +64,14 @@ fn config_consumer(ctx: &mut Context<'_>) -> anyhow::Result<()> {
 }
 
 // Python l.60.
-register_trigger!(when = "sse-endpoint.changed", clear_flag = "consumer.configured");
+register_trigger!(
+    when = "sse-endpoint.changed",
+    clear_flag = "consumer.configured"
+);
 
 fn status_set(ctx: &mut Context<'_>, state: StatusState, message: &str) -> anyhow::Result<()> {
-    ctx.juju().status_set(StatusTarget::Unit, &Status::new(state, message))?;
+    ctx.juju()
+        .status_set(StatusTarget::Unit, &Status::new(state, message))?;
     Ok(())
 }
 

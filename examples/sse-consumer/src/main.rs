@@ -27,7 +27,11 @@ const BASE_URL_KEY: &str = "consumer.base-url";
 /// Python l.24 `notify_relation_needed`, not on a dying unit, and not once the
 /// application is configured: a replacement unit runs `start` before its
 /// relation hooks.
-#[when_not("endpoint.sse-endpoint.joined", "app:consumer.configured", "charm-reactive.unit.dying")]
+#[when_not(
+    "endpoint.sse-endpoint.joined",
+    "app:consumer.configured",
+    "charm-reactive.unit.dying"
+)]
 fn notify_relation_needed(ctx: &mut Context<'_>) -> anyhow::Result<()> {
     status::blocked(ctx, "Please add relationship to sse endpoint.")?;
     Ok(())
@@ -74,7 +78,10 @@ fn config_consumer(ctx: &mut Context<'_>) -> anyhow::Result<()> {
 }
 
 // Python l.60: a changed URL forces a new pod spec.
-register_trigger!(when = "sse-endpoint.changed", clear_flag = "consumer.configured");
+register_trigger!(
+    when = "sse-endpoint.changed",
+    clear_flag = "consumer.configured"
+);
 
 /// New: a unit of a configured application is active from application scope,
 /// before (and without) its own relation hooks.

@@ -24,8 +24,12 @@ fn consumer_active(ctx: &mut Context<'_>) -> anyhow::Result<()> {
 /// Python l.28: `@when('config.set.base-url')` `@when('sse-endpoint.consumer.available')`.
 #[when("config.set.base-url", "sse-endpoint.consumer.available")]
 fn send_information(ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    let Some(url) = base_url(ctx)? else { return Ok(()) };
-    if let Some(mut endpoint) = SseEndpointProvides::from_flag(ctx, "sse-endpoint.consumer.available") {
+    let Some(url) = base_url(ctx)? else {
+        return Ok(());
+    };
+    if let Some(mut endpoint) =
+        SseEndpointProvides::from_flag(ctx, "sse-endpoint.consumer.available")
+    {
         endpoint.set_base_url(&url)?;
     }
     Ok(())
@@ -33,7 +37,11 @@ fn send_information(ctx: &mut Context<'_>) -> anyhow::Result<()> {
 
 fn base_url(ctx: &mut Context<'_>) -> anyhow::Result<Option<String>> {
     let cfg = config(ctx)?;
-    Ok(cfg.get("base-url").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned))
+    Ok(cfg
+        .get("base-url")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned))
 }
 
 fn main() {

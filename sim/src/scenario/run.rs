@@ -52,7 +52,10 @@ fn build_packages(scenario: &Scenario) -> Result<(), SimError> {
     if scenario.build.is_empty() {
         return Ok(());
     }
-    let base = scenario.base_dir.canonicalize().unwrap_or_else(|_| scenario.base_dir.clone());
+    let base = scenario
+        .base_dir
+        .canonicalize()
+        .unwrap_or_else(|_| scenario.base_dir.clone());
     let root = base
         .ancestors()
         .filter(|d| {
@@ -62,7 +65,8 @@ fn build_packages(scenario: &Scenario) -> Result<(), SimError> {
         .ok_or_else(|| SimError::Build(format!("no cargo workspace above {}", base.display())))?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = std::process::Command::new(&cargo);
-    cmd.current_dir(root).args(["build", "--release", "--quiet"]);
+    cmd.current_dir(root)
+        .args(["build", "--release", "--quiet"]);
     for p in &scenario.build {
         cmd.args(["-p", p]);
     }
