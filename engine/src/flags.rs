@@ -10,7 +10,7 @@ pub(crate) const FLAG_PREFIX: &str = "flag/";
 
 /// A flag's stored value: `None` for a plain flag (charms.reactive's `null`),
 /// else an encoded value (see [`charm_reactive_store::codec`]).
-pub(crate) type FlagValue = Option<Vec<u8>>;
+pub type FlagValue = Option<Vec<u8>>;
 
 /// The set flags, with values, and which names changed since loading.
 #[derive(Debug, Default)]
