@@ -105,14 +105,14 @@ pub enum EnvError {
 }
 
 impl HookEnv {
-    /// Reads the process environment and argv[0].
+    /// Reads the process environment and `argv[0]`.
     pub fn from_process() -> Result<HookEnv, EnvError> {
         let argv0 = std::env::args_os().next();
         HookEnv::from_vars(|k| std::env::var_os(k), argv0)
     }
 
     /// Reads the environment through `var`. The hook comes from
-    /// `JUJU_DISPATCH_PATH` (`hooks/<x>` or `actions/<x>`), else argv[0]
+    /// `JUJU_DISPATCH_PATH` (`hooks/<x>` or `actions/<x>`), else `argv[0]`
     /// (`hooks/<x>` symlinks), else `JUJU_HOOK_NAME`.
     ///
     /// ```

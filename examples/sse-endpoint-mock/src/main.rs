@@ -2,7 +2,7 @@
 //! (`tengu-team/layer-sse-endpoint-mock/reactive/sse-endpoint.py`), ported.
 //!
 //! One config option, `base-url`, published over the `sse-endpoint` relation
-//! to every consumer. The Python charm reported "blocked: active (<url>)"
+//! to every consumer. The Python charm reported `blocked: active (<url>)`
 //! because its active status was overwritten by Juju's "waiting for container"
 //! (it has no pod); this port says what it does: active, serving the URL.
 
