@@ -9,6 +9,7 @@ use crate::hook_env::{HookEnv, Invocation};
 use crate::log::LogRecord;
 use crate::metadata::Metadata;
 use crate::store::{OpenOptions, Store};
+use crate::unit_state::{StateMirror, UnitStore};
 use crate::{run_hook, Condition, HookInfo, Registry};
 
 /// Overrides where the unit store lives (a directory).
@@ -34,10 +35,42 @@ pub const EVENTS_ENV: &str = "CHARM_REACTIVE_EVENTS";
 /// }
 /// ```
 pub fn main() -> ! {
-    std::process::exit(run())
+    Charm::new().main()
 }
 
-fn run() -> i32 {
+/// A charm's choices about how it runs; [`main`] is `Charm::new().main()`.
+///
+/// ```no_run
+/// use charm_reactive::{Charm, UnitStore};
+/// fn main() {
+///     // Keep unit flags and key/values in Juju's unit state (Juju >= 2.8).
+///     Charm::new().unit_store(UnitStore::JujuState).main()
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Charm {
+    unit_store: UnitStore,
+}
+
+impl Charm {
+    /// The defaults: the unit store in the charm dir.
+    pub fn new() -> Charm {
+        Charm::default()
+    }
+
+    /// Where the unit store lives.
+    pub fn unit_store(mut self, unit_store: UnitStore) -> Charm {
+        self.unit_store = unit_store;
+        self
+    }
+
+    /// Runs the hook Juju invoked and exits (see [`main`]).
+    pub fn main(self) -> ! {
+        std::process::exit(run(&self))
+    }
+}
+
+fn run(charm: &Charm) -> i32 {
     let env = match HookEnv::from_process() {
         Ok(env) => env,
         Err(e) => {
@@ -52,7 +85,7 @@ fn run() -> i32 {
             return 1;
         }
     };
-    match run_with(&env, Box::new(juju)) {
+    match run_with(charm, &env, Box::new(juju)) {
         Ok(code) => code,
         Err(e) => {
             // The hook's backend went with the failed run: a fresh one logs.
@@ -70,7 +103,7 @@ fn run() -> i32 {
 
 /// Runs one hook described by `env` against `juju`, with the handlers of this
 /// binary: what [`main`] does, without exiting. Returns the exit status.
-pub fn run_with(env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
+pub fn run_with(charm: &Charm, env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
     let metadata = Metadata::load(&env.charm_dir)?;
     let relations = metadata.relations();
     let registry = Registry::from_inventory()?;
@@ -88,7 +121,16 @@ pub fn run_with(env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
             Invocation::Hook(_) => 0,
         });
     }
-    let store = Store::open_with(store_path(env), &OpenOptions::default())?;
+    let (store, mirror) = match charm.unit_store {
+        UnitStore::CharmDir => (
+            Store::open_with(store_path(env), &OpenOptions::default())?,
+            None,
+        ),
+        UnitStore::JujuState => {
+            let mirror = StateMirror::load(&mut *juju)?;
+            (mirror.store().clone(), Some(mirror))
+        }
+    };
     for file in store.set_aside() {
         juju.log(
             crate::log::Level::Warning,
@@ -102,8 +144,12 @@ pub fn run_with(env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
     let mut hook = HookInfo::from_env(env, relations);
     hook.structured_events = std::env::var(EVENTS_ENV).map_or(true, |v| v != "0");
     let outcome = run_hook(Arc::new(registry), &store, hook, juju);
+    drop(store);
     let mut juju = outcome.juju;
     send_log(&mut *juju, &outcome.log)?;
+    if let (Some(mirror), true) = (mirror, outcome.committed) {
+        mirror.save(&mut *juju)?;
+    }
     match outcome.error {
         None => Ok(0),
         Some(e) => {

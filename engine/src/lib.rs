@@ -37,6 +37,7 @@ pub mod events;
 mod flags;
 mod handler;
 mod handler_result;
+mod hex;
 mod hash;
 pub mod hook_env;
 pub mod inspect;
@@ -50,6 +51,7 @@ mod runtime;
 mod session;
 mod tracer;
 mod trigger;
+pub mod unit_state;
 
 pub use charm_reactive_store as store;
 pub use condition::{Condition, Phase, RestrictedHook};
@@ -62,10 +64,11 @@ pub use handler_result::IntoHandlerResult;
 pub use layer::Layer;
 pub use registry::Registry;
 pub use dying::{DyingLayer, DYING_FLAG};
-pub use entry::{main, run_with, send_log, store_path, EVENTS_ENV, STORE_ENV};
+pub use entry::{main, run_with, send_log, store_path, Charm, EVENTS_ENV, STORE_ENV};
 pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
 pub use session::{DispatchStats, HookInfo};
 pub use trigger::{Trigger, TriggerOn};
+pub use unit_state::UnitStore;
 
 pub use charm_reactive_macros::{
     action, collect_metrics, hook, meter_status_changed, not_unless, only_once, register_trigger, when,
