@@ -127,7 +127,7 @@ mod tests {
         let count = Handler::new("count", |ctx| {
             let n: u32 = ctx.kv().get("n")?.unwrap_or(0);
             ctx.kv().set("n", &(n + 1))?;
-            ctx.toggle_flag("odd", n % 2 == 0);
+            ctx.toggle_flag("even", n.is_multiple_of(2));
             if n == 2 {
                 anyhow::bail!("the third hook fails");
             }
@@ -176,13 +176,13 @@ mod tests {
             "one read, one write per hook"
         );
         assert!(model.state.contains_key("charm-reactive/kv/n"));
-        assert!(model.state.contains_key("charm-reactive/flag/odd"));
+        assert!(model.state.contains_key("charm-reactive/flag/even"));
         assert!(model.state.keys().all(|k| k.starts_with(STATE_PREFIX)));
 
         let (ok, model, tools) = hook(model);
         assert!(ok);
         assert!(
-            !model.state.contains_key("charm-reactive/flag/odd"),
+            !model.state.contains_key("charm-reactive/flag/even"),
             "cleared flag deleted"
         );
         assert!(tools.contains(&"state-delete".to_owned()));
