@@ -159,3 +159,123 @@ mod tests {
         assert_eq!(text("t", b"ok".to_vec()).unwrap(), "ok");
     }
 }
+
+/// Property tests: whatever a hook tool prints, the parsers answer with a
+/// value or a typed error naming the tool, never a panic; and what Juju prints
+/// for real values parses back to them. Bounded and seeded, so CI runs them:
+/// `CHARM_REACTIVE_FUZZ_CASES` raises the count.
+#[cfg(test)]
+mod fuzz {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    use super::*;
+
+    fn runner() -> TestRunner {
+        let cases = std::env::var("CHARM_REACTIVE_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2000);
+        TestRunner::new_with_rng(
+            Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            },
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+        )
+    }
+
+    fn typed(e: &BackendError) -> bool {
+        matches!(e, BackendError::Malformed { tool, .. } | BackendError::NonUtf8 { tool } if tool == "t")
+    }
+
+    /// Bytes that are often almost JSON: JSON punctuation and fragments mixed
+    /// with arbitrary bytes.
+    fn output() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(b"{".to_vec()),
+                    Just(b"}".to_vec()),
+                    Just(b"[".to_vec()),
+                    Just(b"]".to_vec()),
+                    Just(b"\"".to_vec()),
+                    Just(b":".to_vec()),
+                    Just(b",".to_vec()),
+                    Just(b"null".to_vec()),
+                    Just(b"\"db:3\"".to_vec()),
+                    Just(b"\"80/tcp\"".to_vec()),
+                    Just(b"\"status\"".to_vec()),
+                    Just(b"\"active\"".to_vec()),
+                    Just("é\u{1F600}".as_bytes().to_vec()),
+                    Just(vec![0xff]),
+                    Just(b"1e999".to_vec()),
+                    Just(b"-".to_vec()),
+                ],
+                0..24,
+            )
+            .prop_map(|parts| parts.concat()),
+        ]
+    }
+
+    #[test]
+    fn arbitrary_output_never_panics() {
+        runner()
+            .run(&output(), |bytes| {
+                match text("t", bytes) {
+                    Err(e) => prop_assert!(typed(&e), "{e:?}"),
+                    Ok(out) => {
+                        let results = [
+                            string_map("t", &out).err(),
+                            object("t", &out).err(),
+                            string_list("t", &out).err(),
+                            relation_ids("t", &out).err(),
+                            ports("t", &out).err(),
+                            status("t", StatusTarget::Unit, &out).err(),
+                            status("t", StatusTarget::Application, &out).err(),
+                        ];
+                        for e in results.iter().flatten() {
+                            prop_assert!(typed(e), "{e:?}");
+                        }
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn real_outputs_parse_back() {
+        let maps = proptest::collection::btree_map(".{0,12}", ".{0,40}", 0..8);
+        runner()
+            .run(&maps, |map: BTreeMap<String, String>| {
+                let printed = serde_json::to_string(&map).unwrap();
+                prop_assert_eq!(string_map("t", &printed).unwrap(), map);
+                Ok(())
+            })
+            .unwrap();
+        let ids = proptest::collection::vec(("[a-z][a-z0-9-]{0,10}", 0u32..10_000), 0..6);
+        runner()
+            .run(&ids, |ids: Vec<(String, u32)>| {
+                let printed = serde_json::to_string(
+                    &ids.iter()
+                        .map(|(e, n)| format!("{e}:{n}"))
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap();
+                let parsed = relation_ids("t", &printed).unwrap();
+                prop_assert_eq!(
+                    parsed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    ids.iter()
+                        .map(|(e, n)| format!("{e}:{n}"))
+                        .collect::<Vec<_>>()
+                );
+                Ok(())
+            })
+            .unwrap();
+    }
+}
