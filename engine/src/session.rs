@@ -4,6 +4,7 @@
 
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use charm_reactive_store::Transaction;
@@ -44,6 +45,12 @@ pub struct HookInfo {
     pub unit: String,
     /// The relation of a relation hook.
     pub relation: Option<RelationContext>,
+    /// The charm directory (`JUJU_CHARM_DIR`, else `CHARM_DIR`, else the
+    /// working directory, as [`HookEnv::charm_dir`]), where layers find the
+    /// charm's files (`config.yaml`). `None` when the hook was not built from
+    /// Juju's environment (tests, tools): layers then fall back to their own
+    /// default.
+    pub charm_dir: Option<PathBuf>,
     /// The Juju agent's version, when known.
     pub juju_version: Option<JujuVersion>,
     /// The charm's relations (metadata.yaml), for `{role:interface}` hook
@@ -65,6 +72,20 @@ impl HookInfo {
     }
 
     /// The hook described by Juju's environment, with the charm's relations.
+    ///
+    /// ```
+    /// use charm_reactive::{hook_env::HookEnv, HookInfo};
+    /// let vars = [
+    ///     ("JUJU_DISPATCH_PATH", "hooks/install"),
+    ///     ("JUJU_UNIT_NAME", "web/0"),
+    ///     ("JUJU_CHARM_DIR", "/var/lib/juju/agents/unit-web-0/charm"),
+    /// ];
+    /// let env = HookEnv::from_vars(|k| vars.iter().find(|v| v.0 == k).map(|v| v.1.into()), None)?;
+    /// let hook = HookInfo::from_env(&env, Vec::new());
+    /// assert_eq!(hook.name, "install");
+    /// assert_eq!(hook.charm_dir.as_deref(), Some(std::path::Path::new("/var/lib/juju/agents/unit-web-0/charm")));
+    /// # Ok::<(), charm_reactive::hook_env::EnvError>(())
+    /// ```
     pub fn from_env(env: &HookEnv, relations: Vec<RelationSpec>) -> HookInfo {
         HookInfo {
             name: env.name().to_owned(),
@@ -74,6 +95,7 @@ impl HookInfo {
             },
             unit: env.unit.clone(),
             relation: env.relation.clone(),
+            charm_dir: Some(env.charm_dir.clone()),
             juju_version: env.juju_version,
             relations,
             structured_events: false,

@@ -905,3 +905,52 @@ fn contexts_read_a_charm_dir() {
         "{missing}"
     );
 }
+
+#[test]
+fn hooks_get_a_charm_dir_with_the_charms_config_yaml() {
+    // A handler that records where the hook says the charm is, and its config.yaml.
+    let registry = Arc::new(
+        Registry::builder()
+            .handler(
+                Handler::new("charm-dir", |ctx| {
+                    let dir = ctx.hook().charm_dir.clone();
+                    let yaml = dir
+                        .as_ref()
+                        .map(|d| std::fs::read_to_string(d.join("config.yaml")))
+                        .transpose()?;
+                    ctx.kv().set("dir", &dir.map(|d| d.display().to_string()))?;
+                    ctx.kv().set("config.yaml", &yaml)?;
+                    Ok(())
+                })
+                .hook(["install"]),
+            )
+            .build()
+            .unwrap(),
+    );
+    let seen = |ctx: &Context| {
+        let out = ctx.run(Event::install(), State::new("con6/0")).unwrap();
+        assert!(out.succeeded(), "{:?}", out.error);
+        let dir: Option<String> = out.state.kv("dir").unwrap().unwrap();
+        let yaml: Option<String> = out.state.kv("config.yaml").unwrap().unwrap();
+        (dir, yaml)
+    };
+
+    let given = Context::new(Arc::clone(&registry), METADATA)
+        .unwrap()
+        .with_config_yaml(CONFIG)
+        .unwrap();
+    let (dir, yaml) = seen(&given);
+    assert!(dir.is_some());
+    assert_eq!(yaml.as_deref(), Some(CONFIG));
+
+    let charm = tempfile::tempdir().unwrap();
+    std::fs::write(charm.path().join("metadata.yaml"), METADATA).unwrap();
+    std::fs::write(charm.path().join("config.yaml"), CONFIG).unwrap();
+    let from_dir = Context::from_charm_dir(Arc::clone(&registry), charm.path()).unwrap();
+    let (dir, yaml) = seen(&from_dir);
+    assert_eq!(dir, Some(charm.path().display().to_string()));
+    assert_eq!(yaml.as_deref(), Some(CONFIG));
+
+    let bare = Context::new(registry, METADATA).unwrap();
+    assert_eq!(seen(&bare), (None, None));
+}

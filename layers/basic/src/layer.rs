@@ -3,7 +3,7 @@
 
 use charm_reactive::{Context, Layer};
 
-use crate::options::{charm_dir, ConfigOptions};
+use crate::options::{env_charm_dir, ConfigOptions};
 use crate::pyvalue::{py_eq, truthy};
 use crate::{config, BasicError};
 
@@ -18,9 +18,10 @@ pub const DEFAULT_PREFIX: &str = "config.default.";
 
 /// layer-basic's `config.*` flags (see the crate documentation for the table).
 ///
-/// The options come from `config.yaml` in the charm directory
-/// (`JUJU_CHARM_DIR`, else `CHARM_DIR`, else the working directory), read at
-/// every hook, in file order, as layer-basic does. A charm directory without
+/// The options come from `config.yaml` in the charm directory (the hook's
+/// [`HookInfo::charm_dir`](charm_reactive::HookInfo::charm_dir), else, for a
+/// hook not built from Juju's environment, `JUJU_CHARM_DIR`, `CHARM_DIR` or the
+/// working directory), read at every hook, in file order, as layer-basic does. A charm directory without
 /// `config.yaml` (a test harness) falls back to the options `config-get --all`
 /// lists, which in Juju are exactly `config.yaml`'s; their defaults are then
 /// unknown and `config.default.*` is not managed.
@@ -52,11 +53,19 @@ impl BasicLayer {
     }
 
     /// The options to manage, and whether their defaults are known.
-    fn options(&self, config: &crate::Config) -> Result<(ConfigOptions, bool), BasicError> {
+    fn options(
+        &self,
+        ctx: &Context<'_>,
+        config: &crate::Config,
+    ) -> Result<(ConfigOptions, bool), BasicError> {
         if let Some(o) = &self.options {
             return Ok((o.clone(), true));
         }
-        if let Some(o) = ConfigOptions::load(&charm_dir())? {
+        let dir = match &ctx.hook().charm_dir {
+            Some(dir) => dir.clone(),
+            None => env_charm_dir(),
+        };
+        if let Some(o) = ConfigOptions::load(&dir)? {
             return Ok((o, true));
         }
         let live = ConfigOptions::new(
@@ -80,7 +89,7 @@ impl Layer for BasicLayer {
     /// layer-basic's `init_config_states`.
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let config = config(ctx)?;
-        let (options, defaults_known) = self.options(&config)?;
+        let (options, defaults_known) = self.options(ctx, &config)?;
         let null = serde_json::Value::Null;
         for opt in options.names() {
             let value = config.get(opt).unwrap_or(&null);
@@ -101,7 +110,7 @@ impl Layer for BasicLayer {
     /// configuration for the next hook (both only after a successful dispatch).
     fn at_exit(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let config = config(ctx)?;
-        let (options, _) = self.options(&config)?;
+        let (options, _) = self.options(ctx, &config)?;
         ctx.clear_flag(CONFIG_CHANGED);
         // layer-basic clears for every configuration key; the options are added
         // so that no flag this layer set can outlive the hook.

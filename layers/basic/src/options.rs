@@ -82,9 +82,10 @@ impl ConfigOptions {
     }
 }
 
-/// The charm directory as Juju gives it (`JUJU_CHARM_DIR`, else `CHARM_DIR`),
-/// else the working directory, where Juju runs hooks: the engine's own rule.
-pub(crate) fn charm_dir() -> PathBuf {
+/// The charm directory from the process environment (`JUJU_CHARM_DIR`, else
+/// `CHARM_DIR`), else the working directory, where Juju runs hooks: the
+/// engine's own rule, for hooks whose `HookInfo` has no charm directory.
+pub(crate) fn env_charm_dir() -> PathBuf {
     ["JUJU_CHARM_DIR", "CHARM_DIR"]
         .iter()
         .find_map(|v| std::env::var_os(v).filter(|d| !d.is_empty()))

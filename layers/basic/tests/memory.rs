@@ -4,7 +4,7 @@
 mod support;
 
 use charm_reactive::log::Level;
-use charm_reactive::{Handler, Registry, Trigger};
+use charm_reactive::{Handler, HookInfo, Registry, Trigger};
 use charm_reactive_basic::{config, BasicLayer, ConfigOptions, PREVIOUS_CONFIG_KEY};
 use serde_json::{json, Value};
 use support::{MemoryUnit, Probe};
@@ -342,4 +342,43 @@ fn unreadable_previous_config_is_logged_and_counts_as_all_changed() {
     assert!(probe
         .take("hooks")
         .contains(&"config.changed.ratio".to_owned()));
+}
+
+#[test]
+fn config_yaml_comes_from_the_hooks_charm_dir() {
+    let charm = tempfile::tempdir().unwrap();
+    std::fs::write(
+        charm.path().join("config.yaml"),
+        "options:\n  port: {type: int, default: 80}\n  name: {type: string}\n",
+    )
+    .unwrap();
+    let probe = Probe::default();
+    let registry = Registry::builder()
+        .layer(BasicLayer::new())
+        .handler(probe.at_hooks(&["install"]))
+        .build()
+        .unwrap();
+    let mut u = MemoryUnit::new("app/0", registry);
+    u.model().config = match json!({"port": 80, "name": "x"}) {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let dir = charm.path().to_owned();
+    u.run(support::Hook::with(move |unit| HookInfo {
+        charm_dir: Some(dir),
+        ..HookInfo::new("install", unit)
+    }))
+    .ok();
+    // The defaults are known only from config.yaml: config.default.* proves it was read.
+    assert_eq!(
+        config_flags(&probe.take("hooks")),
+        [
+            "config.changed",
+            "config.changed.name",
+            "config.changed.port",
+            "config.default.port",
+            "config.set.name",
+            "config.set.port",
+        ]
+    );
 }

@@ -16,6 +16,8 @@ pub(crate) struct CharmSpec {
     pub(crate) metadata: Metadata,
     /// `None` when no `config.yaml` was given: config passes through unchecked.
     pub(crate) options: Option<BTreeMap<String, ConfigOption>>,
+    /// The `config.yaml` text, for the hook's charm directory (layers read it).
+    pub(crate) config_yaml: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +48,7 @@ impl CharmSpec {
         Ok(CharmSpec {
             metadata,
             options: None,
+            config_yaml: None,
         })
     }
 
@@ -56,6 +59,7 @@ impl CharmSpec {
                 reason: e.to_string(),
             })?;
         self.options = Some(parsed.options);
+        self.config_yaml = Some(yaml.to_owned());
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! [`Context`]: runs one event against a state, through the real engine.
 
 use std::any::Any;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use charm_reactive::backend::{Backend, MemoryBackend};
@@ -23,10 +23,18 @@ use super::{unit_store, world};
 /// ([`MemoryBackend`]) and a fresh unit store (a real sled store in a temporary
 /// directory) are built from the state, the engine runs the hook exactly as
 /// `charm_reactive::main` would, and everything is read back into a new state.
+///
+/// The hook's charm directory (`HookInfo::charm_dir`, where layers such as
+/// layer-basic read `config.yaml`) is the directory given to
+/// [`from_charm_dir`](Context::from_charm_dir), else a temporary one holding
+/// the text given to [`with_config_yaml`](Context::with_config_yaml); with
+/// neither, the hook has none and layers use their own fallback.
 #[derive(Clone)]
 pub struct Context {
     registry: Arc<Registry>,
     charm: CharmSpec,
+    /// The charm directory given by [`Context::from_charm_dir`].
+    charm_dir: Option<PathBuf>,
     structured_events: bool,
 }
 
@@ -35,6 +43,7 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("handlers", &self.registry.handlers().len())
             .field("charm", &self.charm)
+            .field("charm_dir", &self.charm_dir)
             .field("structured_events", &self.structured_events)
             .finish()
     }
@@ -47,6 +56,7 @@ impl Context {
         Ok(Context {
             registry,
             charm: CharmSpec::parse_metadata(metadata_yaml)?,
+            charm_dir: None,
             structured_events: false,
         })
     }
@@ -63,6 +73,7 @@ impl Context {
             reason: e.to_string(),
         })?;
         let mut ctx = Context::new(registry, &metadata)?;
+        ctx.charm_dir = Some(dir.to_owned());
         match read("config.yaml") {
             Ok(config) => ctx.charm.set_config_yaml(&config)?,
             Err((_, e)) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -78,8 +89,10 @@ impl Context {
 
     /// With the charm's `config.yaml`: config keys are checked against its
     /// options, values against their types, and unset options take defaults.
+    /// The hook's charm directory is then a temporary one holding this text.
     pub fn with_config_yaml(mut self, config_yaml: &str) -> Result<Context, HarnessError> {
         self.charm.set_config_yaml(config_yaml)?;
+        self.charm_dir = None;
         Ok(self)
     }
 
@@ -107,11 +120,12 @@ impl Context {
             })?;
         let store = Store::open(dir.path().join("unit.sled"))?;
         unit_store::seed(&store, &state)?;
+        let charm_dir = self.charm_dir(dir.path())?;
 
         let outcome = run_hook(
             Arc::clone(&self.registry),
             &store,
-            self.hook_info(&state, &plan),
+            self.hook_info(&state, &plan, charm_dir),
             Box::new(MemoryBackend::new(model)),
         );
         let any: Box<dyn Any> = outcome.juju;
@@ -153,8 +167,28 @@ impl Context {
         })
     }
 
-    fn hook_info(&self, state: &State, plan: &Plan) -> HookInfo {
+    /// The hook's charm directory (see [`Context`]): a temporary one is made
+    /// under `scratch`.
+    fn charm_dir(&self, scratch: &Path) -> Result<Option<PathBuf>, HarnessError> {
+        if let Some(dir) = &self.charm_dir {
+            return Ok(Some(dir.clone()));
+        }
+        let Some(yaml) = &self.charm.config_yaml else {
+            return Ok(None);
+        };
+        let dir = scratch.join("charm");
+        std::fs::create_dir(&dir)
+            .and_then(|()| std::fs::write(dir.join("config.yaml"), yaml))
+            .map_err(|source| HarnessError::TempDir {
+                dir: dir.clone(),
+                source,
+            })?;
+        Ok(Some(dir))
+    }
+
+    fn hook_info(&self, state: &State, plan: &Plan, charm_dir: Option<PathBuf>) -> HookInfo {
         let mut hook = HookInfo::new(plan.hook_name.clone(), state.unit.clone());
+        hook.charm_dir = charm_dir;
         hook.action = plan.action.as_ref().map(|(name, _)| name.clone());
         hook.relation = plan.relation.clone();
         hook.juju_version = Some(plan.version);

@@ -201,8 +201,8 @@ pub enum HarnessError {
     /// The temporary unit store could not be created or read.
     #[error("unit store: {0}")]
     Store(#[from] StoreError),
-    /// The temporary directory could not be created.
-    #[error("cannot create a temporary unit store in {dir}: {source}")]
+    /// The temporary directory (unit store, charm directory) could not be created.
+    #[error("cannot create the hook's temporary files in {dir}: {source}")]
     TempDir {
         /// Where.
         dir: PathBuf,
