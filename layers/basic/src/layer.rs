@@ -103,14 +103,21 @@ impl Layer for BasicLayer {
                 ctx.toggle_flag(&format!("{DEFAULT_PREFIX}{opt}"), py_eq(value, default));
             }
         }
+        ctx.extension::<Started>().0 = Some((config, options));
         Ok(())
     }
 
     /// layer-basic's `clear_config_states`, and charmhelpers' save of the
     /// configuration for the next hook (both only after a successful dispatch).
     fn at_exit(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-        let config = config(ctx)?;
-        let (options, _) = self.options(ctx, &config)?;
+        let (config, options) = match ctx.extension::<Started>().0.take() {
+            Some(started) => started,
+            None => {
+                let config = config(ctx)?;
+                let (options, _) = self.options(ctx, &config)?;
+                (config, options)
+            }
+        };
         ctx.clear_flag(CONFIG_CHANGED);
         // layer-basic clears for every configuration key; the options are added
         // so that no flag this layer set can outlive the hook.
@@ -125,6 +132,13 @@ impl Layer for BasicLayer {
         Ok(())
     }
 }
+
+/// What the start step computed, for the exit step of the same hook (in the
+/// hook's scratch space, [`Context::extension`]): layer-basic's exit works on
+/// the configuration `hookenv.config()` cached at start, and `config.yaml` is
+/// read once per hook.
+#[derive(Debug, Default)]
+struct Started(Option<(crate::Config, ConfigOptions)>);
 
 charm_reactive::register_layer!(BasicLayer::new());
 

@@ -35,11 +35,6 @@ use charm_reactive::log::Level;
 use charm_reactive::{Context, EngineError, Layer, DYING_FLAG};
 use serde::{Deserialize, Serialize};
 
-/// Unit-store key (in `ctx.kv()`) of the hook's queued statuses. It exists only
-/// while the layer's steps run: written at start, removed at exit, never
-/// committed.
-pub const QUEUE_KEY: &str = "layer-status.queue";
-
 /// A workload state a charm sets, in layer-status' precedence order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum WorkloadState {
@@ -106,13 +101,20 @@ pub enum StatusError {
 }
 
 /// One queued status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
     state: WorkloadState,
     /// The layer that set it; `None` for the charm itself.
     layer: Option<String>,
     message: String,
 }
+
+/// The hook's queued statuses, in the hook's scratch space
+/// ([`Context::extension`]): dropped with the hook, so never stored. `None`
+/// before the layer's start step opens the queue and after its exit step
+/// finalizes it, when statuses apply at once.
+#[derive(Debug, Default)]
+struct Queue(Option<Vec<Entry>>);
 
 /// The layer: opens the hook's status queue at start, applies it at exit.
 ///
@@ -187,13 +189,12 @@ impl Layer for StatusLayer {
     }
 
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-        ctx.kv().set(QUEUE_KEY, &Vec::<Entry>::new())?;
+        ctx.extension::<Queue>().0 = Some(Vec::new());
         Ok(())
     }
 
     fn at_exit(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
-        let entries: Vec<Entry> = ctx.kv().get(QUEUE_KEY)?.unwrap_or_default();
-        ctx.kv().unset(QUEUE_KEY)?;
+        let entries = ctx.extension::<Queue>().0.take().unwrap_or_default();
         self.finalize(ctx, entries);
         Ok(())
     }
@@ -271,11 +272,8 @@ fn queue(
         layer: layer.map(str::to_owned),
         message: message.to_owned(),
     };
-    match ctx.kv().get::<Vec<Entry>>(QUEUE_KEY)? {
-        Some(mut entries) => {
-            entries.push(entry);
-            ctx.kv().set(QUEUE_KEY, &entries)?;
-        }
+    match &mut ctx.extension::<Queue>().0 {
+        Some(entries) => entries.push(entry),
         // Not initialized (no layer, restricted hook) or already finalized.
         None => apply(ctx, state, message),
     }
