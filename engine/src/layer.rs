@@ -11,8 +11,10 @@ use crate::Context;
 /// `at_start` runs after the engine's automatic flags and before dispatch, with
 /// the tracer on (its flag changes are traced, like charms.reactive's atstart
 /// callbacks). `at_exit` runs after a successful dispatch and before the commit,
-/// with the tracer off. Neither runs in restricted hooks. An error from either
-/// fails the hook, which then commits nothing.
+/// with the tracer off and the triggers cleared (charms.reactive's
+/// `_clear_triggers` runs before layer-basic's `clear_config_states`): flags
+/// changed at exit fire no trigger. Neither runs in restricted hooks. An error
+/// from either fails the hook, which then commits nothing.
 ///
 /// ```
 /// use charm_reactive::{Context, Layer};

@@ -147,8 +147,11 @@ fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineE
         session.run_layer_step(layer.name(), "at_start", |ctx| layer.at_start(ctx))?;
     }
     session.dispatch(false)?;
-    // atexit: charms.reactive puts the NullTracer back.
+    // atexit: charms.reactive puts the NullTracer back and clears the triggers
+    // before layer-basic's `clear_config_states`, so the flags layers clear at
+    // exit fire no trigger.
     session.tracer.enable(false);
+    session.clear_triggers();
     for layer in layers.iter().rev() {
         session.run_layer_step(layer.name(), "at_exit", |ctx| layer.at_exit(ctx))?;
     }
@@ -187,5 +190,67 @@ fn hook_error(e: &EngineError) -> LogRecord {
 impl From<BackendError> for EngineError {
     fn from(e: BackendError) -> Self {
         EngineError::Juju(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{MemoryBackend, Model};
+    use crate::{Context, Handler, Layer, Trigger};
+
+    /// Runs `hook` once on a fresh store.
+    fn run(registry: Registry, hook: &str) -> HookOutcome {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("unit.sled")).unwrap();
+        let juju = MemoryBackend::new(Model::new("app/0"));
+        run_hook(Arc::new(registry), &store, HookInfo::new(hook, "app/0"), Box::new(juju))
+    }
+
+    /// Sets `config.changed` at start and clears it at exit, as layer-basic does.
+    struct ConfigLike;
+
+    impl Layer for ConfigLike {
+        fn name(&self) -> &'static str {
+            "config-like"
+        }
+        fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+            ctx.set_flag("config.changed");
+            Ok(())
+        }
+        fn at_exit(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+            ctx.clear_flag("config.changed");
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn flags_cleared_at_exit_fire_no_trigger() {
+        let registry = |clear_in_handler: bool| {
+            let mut b = Registry::builder()
+                .layer(ConfigLike)
+                .trigger(Trigger::when_not("config.changed").set_flag("app.reconfigure"));
+            if clear_in_handler {
+                b = b.handler(
+                    Handler::new("clear", |ctx| {
+                        ctx.clear_flag("config.changed");
+                        Ok(())
+                    })
+                    .when_all(["config.changed"]),
+                );
+            }
+            b.build().unwrap()
+        };
+        let at_exit = run(registry(false), "config-changed");
+        assert!(at_exit.committed, "{:?}", at_exit.error);
+        assert!(!at_exit.final_flags.contains(&"config.changed".to_owned()));
+        assert!(
+            !at_exit.final_flags.contains(&"app.reconfigure".to_owned()),
+            "the exit step's clear fired a trigger: {:?}",
+            at_exit.final_flags
+        );
+        // The same clear during dispatch fires it.
+        let in_dispatch = run(registry(true), "config-changed");
+        assert_eq!(in_dispatch.final_flags, ["app.reconfigure"]);
     }
 }

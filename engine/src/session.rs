@@ -260,6 +260,14 @@ impl Session {
         }
     }
 
+    /// charms.reactive's `_clear_triggers` (an atexit step that runs before
+    /// layer-basic's `clear_config_states`): forgets every trigger, so the
+    /// layers' exit steps fire none. A trigger registered after this (by an
+    /// exit step) still fires, as it would in charms.reactive.
+    pub(crate) fn clear_triggers(&mut self) {
+        self.triggers = TriggerTable::default();
+    }
+
     pub(crate) fn register_trigger(&mut self, trigger: crate::Trigger) {
         if let Err(e) = self.triggers.register(trigger) {
             self.fail(e);

@@ -250,6 +250,29 @@ fn triggers_fire_on_config_flags_as_with_layer_basic_atstart() {
 }
 
 #[test]
+fn clearing_the_config_flags_at_exit_fires_no_trigger() {
+    // layer-basic's clear_config_states runs after charms.reactive's
+    // _clear_triggers: a when_not trigger on a config flag never sees the exit.
+    let mut u = MemoryUnit::new(
+        "app/0",
+        Registry::builder()
+            .layer(BasicLayer::with_options(options()))
+            .trigger(Trigger::when_not("config.changed").set_flag("app.config-settled"))
+            .trigger(Trigger::when_not("config.set.port").set_flag("app.port-unset"))
+            .build()
+            .unwrap(),
+    );
+    u.model().config = live(json!(80), Value::Null, json!(false), json!(1));
+    let ran = u.run("install").ok();
+    assert!(
+        config_flags(&ran.final_flags).is_empty(),
+        "{:?}",
+        ran.final_flags
+    );
+    assert_eq!(u.flags(), Vec::<String>::new());
+}
+
+#[test]
 fn handlers_read_changed_and_previous_values() {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
