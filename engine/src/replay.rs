@@ -174,7 +174,10 @@ impl Program {
             if !ids.insert(id.clone()) {
                 return Err(ProgramError::DuplicateId(id));
             }
-            if h.actions.iter().any(|a| matches!(a, ProgramAction::Fail { fail: false })) {
+            if h.actions
+                .iter()
+                .any(|a| matches!(a, ProgramAction::Fail { fail: false }))
+            {
                 return Err(ProgramError::FailFalse(id));
             }
         }
@@ -214,7 +217,10 @@ impl Program {
                 Ok(())
             });
             for (list, make) in [
-                (&h.when_all, crate::Condition::WhenAll as fn(Vec<String>) -> crate::Condition),
+                (
+                    &h.when_all,
+                    crate::Condition::WhenAll as fn(Vec<String>) -> crate::Condition,
+                ),
                 (&h.when_not_all, crate::Condition::WhenNotAll),
                 (&h.when_any, crate::Condition::WhenAny),
                 (&h.when_none, crate::Condition::WhenNone),
@@ -248,24 +254,37 @@ impl Program {
     }
 
     /// Runs the program with a fresh store in `dir`: commits the initial flags,
-    /// runs the hook, reopens the store and reads the flags back.
+    /// runs the hook, and reads the flags back from the store.
+    ///
+    /// The flags are read back through a new transaction of the same open
+    /// store, which sees exactly what the hook committed (its own transaction
+    /// is gone by then): reopening the store would also re-run sled's recovery,
+    /// which a hook process does at its start, not after its commit.
     pub fn run(&self, dir: &Path) -> Result<ReplayResult, ProgramError> {
         let registry = Arc::new(self.registry()?);
-        let path = dir.join("unit-state.sled");
-        let outcome = {
-            let store = Store::open(&path)?;
-            crate::inspect::write_flags(&store, self.initial_flags.iter().map(|f| (f.as_str(), None)))?;
-            let juju = MemoryBackend::new(Model::new(UNIT));
-            run_hook(registry, &store, HookInfo::new(&self.hook, UNIT), Box::new(juju))
-        };
-        let store = Store::open(&path)?;
+        let store = Store::open(dir.join("unit-state.sled"))?;
+        crate::inspect::write_flags(
+            &store,
+            self.initial_flags.iter().map(|f| (f.as_str(), None)),
+        )?;
+        let juju = MemoryBackend::new(Model::new(UNIT));
+        let outcome = run_hook(
+            registry,
+            &store,
+            HookInfo::new(&self.hook, UNIT),
+            Box::new(juju),
+        );
         let persisted_flags = crate::inspect::read_flags(&store)?.into_keys().collect();
         let hook_tool_calls = outcome
             .juju
             .calls()
             .iter()
             .filter(|c| c.tool != "juju-log")
-            .map(|c| std::iter::once(c.tool.clone()).chain(c.args.iter().cloned()).collect())
+            .map(|c| {
+                std::iter::once(c.tool.clone())
+                    .chain(c.args.iter().cloned())
+                    .collect()
+            })
             .collect();
         let tracer = outcome
             .log

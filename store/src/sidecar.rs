@@ -71,14 +71,28 @@ pub(crate) fn read(store: &Path) -> Result<Option<Sidecar>, ReadError> {
     }
 }
 
+/// The temporary file a new record is staged in.
+fn staging_path(store: &Path) -> PathBuf {
+    path_of(store).with_extension("generation.tmp")
+}
+
 /// Replaces the file atomically and durably.
 pub(crate) fn write(store: &Path, sidecar: Sidecar) -> std::io::Result<()> {
-    let target = path_of(store);
-    let tmp = target.with_extension("generation.tmp");
-    let mut file = fs::File::create(&tmp)?;
+    stage(store, sidecar)?;
+    install(store)
+}
+
+/// First half of [`write`]: writes and syncs the new record beside the file.
+/// Nothing reads it until [`install`].
+pub(crate) fn stage(store: &Path, sidecar: Sidecar) -> std::io::Result<()> {
+    let mut file = fs::File::create(staging_path(store))?;
     file.write_all(sidecar.render().as_bytes())?;
-    file.sync_all()?;
-    fs::rename(&tmp, &target)
+    file.sync_all()
+}
+
+/// Second half of [`write`]: renames the staged record over the file.
+pub(crate) fn install(store: &Path) -> std::io::Result<()> {
+    fs::rename(staging_path(store), path_of(store))
 }
 
 #[cfg(test)]

@@ -47,14 +47,26 @@ struct Inner {
     db: sled::Db,
     path: PathBuf,
     format: u8,
-    /// The generation of the last commit; held while committing, so commits of
-    /// one store are serialised.
-    generation: Mutex<u64>,
+    /// The last commit; held while committing, so commits of one store are
+    /// serialised.
+    commits: Mutex<Commits>,
     /// sled's log file, kept open to fsync it after every flush (see [`sync_file`]).
     db_file: std::fs::File,
     /// Files moved out of sled's sight at open (see [`Store::set_aside`]).
     set_aside: Vec<PathBuf>,
     _lock: LockFile,
+}
+
+/// What the store knows of its commits.
+#[derive(Debug, Clone, Copy)]
+struct Commits {
+    /// The generation of the last commit.
+    generation: u64,
+    /// Whether the database holds the format marker. A new store writes
+    /// nothing until its first commit, which carries the marker in its batch:
+    /// creating a store then costs no flush of its own, and a store whose first
+    /// commit never happened is still new at the next open.
+    marked: bool,
 }
 
 /// Whether an open may create the store.
@@ -130,13 +142,13 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        let (format, generation) = check_format(&db, &path, &db_file, recorded)?;
+        let (format, commits) = check_format(&db, &path, recorded)?;
         Ok(Store {
             inner: std::sync::Arc::new(Inner {
                 db,
                 path,
                 format,
-                generation: Mutex::new(generation),
+                commits: Mutex::new(commits),
                 db_file,
                 set_aside,
                 _lock: lock,
@@ -156,7 +168,7 @@ impl Store {
 
     /// The generation of the last commit: 0 for a new store, one more per commit.
     pub fn generation(&self) -> u64 {
-        *self.lock_generation()
+        self.lock_commits().generation
     }
 
     /// Files this open moved aside: unfinished sled snapshots left by a process
@@ -194,16 +206,18 @@ impl Store {
         key.first() == Some(&0)
     }
 
-    fn lock_generation(&self) -> std::sync::MutexGuard<'_, u64> {
-        // A panic while committing leaves the number as it was: still valid.
-        self.inner
-            .generation
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+    fn lock_commits(&self) -> std::sync::MutexGuard<'_, Commits> {
+        // A panic while committing leaves the record as it was: still valid.
+        self.inner.commits.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Applies `batch` with the next generation as one atomic sled batch, flushes
     /// it, then records the generation in the generation file.
+    ///
+    /// The generation file's new content is written and synced to a temporary
+    /// file while the database commits (two disk flushes at once rather than one
+    /// after the other), and renamed into place only once the database is
+    /// durable: the file is never ahead of the database.
     ///
     /// Returns the new generation, the bytes flushed, and whether the generation
     /// file was written. Failing to write that file does not undo the commit (it
@@ -212,25 +226,53 @@ impl Store {
         &self,
         mut batch: sled::Batch,
     ) -> Result<(u64, usize, bool), StoreError> {
-        let mut generation = self.lock_generation();
-        let next = *generation + 1;
+        let mut commits = self.lock_commits();
+        let next = commits.generation + 1;
+        let first = !commits.marked;
+        if first {
+            batch.insert(FORMAT_KEY, &[self.inner.format]);
+        }
         batch.insert(GENERATION_KEY, &next.to_be_bytes());
-        self.inner
+        let record = Sidecar {
+            format: self.inner.format,
+            generation: next,
+        };
+        let path = &self.inner.path;
+        let (committed, staged) = std::thread::scope(|scope| {
+            let staging = scope.spawn(|| sidecar::stage(path, record));
+            let committed = self.apply_durably(batch, first, &mut commits, next);
+            (committed, staging.join())
+        });
+        let flushed = committed?;
+        let recorded = matches!(staged, Ok(Ok(()))) && sidecar::install(path).is_ok();
+        Ok((next, flushed, recorded))
+    }
+
+    /// Applies `batch` (generation `next`), flushes it and syncs the log;
+    /// after a store's first commit, its directory too (the new files' entries).
+    fn apply_durably(
+        &self,
+        batch: sled::Batch,
+        first: bool,
+        commits: &mut Commits,
+        next: u64,
+    ) -> Result<usize, StoreError> {
+        let inner = &self.inner;
+        inner
             .db
             .apply_batch(batch)
             .map_err(|e| self.io("commit", e))?;
-        *generation = next;
-        let flushed = self.inner.db.flush().map_err(|e| self.io("flush", e))?;
-        sync_file(&self.inner.path, &self.inner.db_file, "db")?;
-        let recorded = sidecar::write(
-            &self.inner.path,
-            Sidecar {
-                format: self.inner.format,
-                generation: next,
-            },
-        )
-        .is_ok();
-        Ok((next, flushed, recorded))
+        *commits = Commits {
+            generation: next,
+            marked: true,
+        };
+        let flushed = inner.db.flush().map_err(|e| self.io("flush", e))?;
+        sync_file(&inner.path, &inner.db_file, "db")?;
+        if first {
+            // A power loss must not keep the generation file and lose the database.
+            sync_dir(&inner.path)?;
+        }
+        Ok(flushed)
     }
 }
 
@@ -314,29 +356,45 @@ fn open_sled_once(path: &Path, options: &OpenOptions) -> Result<sled::Db, StoreE
     }
 }
 
-/// fsyncs a file of the store.
+/// fdatasyncs a file of the store.
 ///
 /// sled 0.34's `flush` makes its log durable with `sync_file_range` on Linux
 /// (`pagecache/iobuf.rs`), which writes the pages but neither the file's
 /// metadata (its size, as the log grows) nor the drive's cache: data a flush
-/// returned for can be lost on power loss. One fsync per commit closes that
-/// gap (hooks are seconds apart; the cost is one disk flush).
+/// returned for can be lost on power loss. One fdatasync per commit closes
+/// that gap: it flushes the data, the metadata needed to read it back (the
+/// size) and the drive's cache, and skips the modification time, whose
+/// journal commit a full fsync would add to every hook.
 fn sync_file(path: &Path, file: &std::fs::File, name: &str) -> Result<(), StoreError> {
-    file.sync_all().map_err(|source| StoreError::File {
+    file.sync_data().map_err(|source| StoreError::File {
         path: path.to_owned(),
         file: path.join(name),
         source,
     })
 }
 
+/// fsyncs the store's directory, making its files' entries durable.
+fn sync_dir(path: &Path) -> Result<(), StoreError> {
+    let dir = std::fs::File::open(path).map_err(|source| StoreError::File {
+        path: path.to_owned(),
+        file: path.to_owned(),
+        source,
+    })?;
+    dir.sync_all().map_err(|source| StoreError::File {
+        path: path.to_owned(),
+        file: path.to_owned(),
+        source,
+    })
+}
+
 /// Checks the format marker and the generation against the generation file
-/// (`recorded`); initialises a new store. Returns the format and generation.
+/// (`recorded`). Returns the format and what the store knows of its commits
+/// (for a new store: none yet, and no marker, written by the first commit).
 fn check_format(
     db: &sled::Db,
     path: &Path,
-    db_file: &std::fs::File,
     recorded: Option<Sidecar>,
-) -> Result<(u8, u64), StoreError> {
+) -> Result<(u8, Commits), StoreError> {
     let io = |op, source| StoreError::Io {
         path: path.to_owned(),
         op,
@@ -372,22 +430,13 @@ fn check_format(
                 )))
             }
             None => {
-                // A new store (or one whose creation never reached its flush).
-                let mut batch = sled::Batch::default();
-                batch.insert(FORMAT_KEY, &[FORMAT_VERSION]);
-                batch.insert(GENERATION_KEY, &0u64.to_be_bytes());
-                db.apply_batch(batch).map_err(|e| io("write", e))?;
-                db.flush().map_err(|e| io("flush", e))?;
-                sync_file(path, db_file, "db")?;
-                // The new files' directory entries too: a power loss must not
-                // keep the generation file written below and lose the database.
-                let dir = std::fs::File::open(path).map_err(|source| StoreError::File {
-                    path: path.to_owned(),
-                    file: path.to_owned(),
-                    source,
-                })?;
-                sync_file(path, &dir, ".")?;
-                FORMAT_VERSION
+                // A new store (or one whose first commit never reached its
+                // flush): its first commit writes the marker.
+                let commits = Commits {
+                    generation: 0,
+                    marked: false,
+                };
+                return Ok((FORMAT_VERSION, commits));
             }
         },
     };
@@ -425,5 +474,9 @@ fn check_format(
             source,
         })?;
     }
-    Ok((format, generation))
+    let commits = Commits {
+        generation,
+        marked: true,
+    };
+    Ok((format, commits))
 }
