@@ -67,6 +67,10 @@ pub enum EngineError {
     /// Two handlers with one id.
     #[error("duplicate handler id {0:?}")]
     DuplicateHandler(String),
+    /// Two inventory registrations of one layer name, neither replacing the
+    /// other (see [`crate::register_layer!`]).
+    #[error("layer {0:?} is registered twice: each layer runs once per hook")]
+    DuplicateLayer(String),
     /// A value could not be encoded or decoded.
     #[error("value of {what} cannot be {op}: {reason}")]
     Value {

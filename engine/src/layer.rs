@@ -63,22 +63,47 @@ pub trait Layer: Send + Sync + 'static {
 pub struct LayerRegistration {
     /// Builds the layer.
     pub build: fn() -> Arc<dyn Layer>,
+    /// Whether this is a layer crate's registration of its own layer
+    /// (`register_layer!(default: ..)`), which a charm's registration of a
+    /// layer with the same name replaces.
+    pub is_default: bool,
 }
 
 inventory::collect!(LayerRegistration);
 
 /// Registers a layer for [`crate::Registry::from_inventory`]: every charm binary
-/// that links the layer's crate and calls this gets it.
+/// that links the crate calling this gets it.
+///
+/// A layer crate registers its layer as the default: `register_layer!(default:
+/// expr)`. A charm registers a layer with plain `register_layer!(expr)`; if a
+/// default of the same [name](Layer::name) is linked too, the charm's replaces
+/// it (so a charm can configure a layer crate's layer, e.g. the status layer's
+/// order). Each name runs once: two defaults, or two charm registrations, of one
+/// name make `from_inventory` fail with [`crate::EngineError::DuplicateLayer`]
+/// (inventory's order is unspecified, so neither may silently win). A registry
+/// built with [`crate::Registry::builder`] keeps the first layer of each name.
 ///
 /// ```ignore
-/// charm_reactive::register_layer!(BasicLayer::default());
+/// // In the layer crate:
+/// charm_reactive::register_layer!(default: StatusLayer::new());
+/// // In a charm that wants another configuration:
+/// charm_reactive::register_layer!(StatusLayer::with_layer_order(["http", "docker-resource"]));
 /// ```
 #[macro_export]
 macro_rules! register_layer {
+    (default: $layer:expr) => {
+        $crate::__private::inventory::submit! {
+            $crate::layer::LayerRegistration {
+                build: || ::std::sync::Arc::new($layer),
+                is_default: true,
+            }
+        }
+    };
     ($layer:expr) => {
         $crate::__private::inventory::submit! {
             $crate::layer::LayerRegistration {
                 build: || ::std::sync::Arc::new($layer),
+                is_default: false,
             }
         }
     };

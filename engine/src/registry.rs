@@ -5,7 +5,7 @@
 //! registration order: for macro handlers, (source file, line), which is
 //! declaration order within a file, deterministic across machines.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -98,7 +98,9 @@ impl RegistryBuilder {
         self
     }
 
-    /// Adds a layer.
+    /// Adds a layer. Layers run in [`Layer::order`], and each name once: the
+    /// first layer added with a name is kept, a later one with the same name
+    /// is dropped (registering a layer twice does not run it twice).
     pub fn layer<L: Layer>(self, layer: L) -> Self {
         self.layer_arc(Arc::new(layer))
     }
@@ -110,9 +112,11 @@ impl RegistryBuilder {
     }
 
     /// Builds the registry. Two handlers with the same id are an error, as in the
-    /// oracle (charms.reactive would silently merge them into one).
+    /// oracle (charms.reactive would silently merge them into one). Of layers
+    /// with one name, the first added is kept (see [`layer`](Self::layer)).
     pub fn build(self) -> Result<Registry, crate::EngineError> {
-        let mut layers = self.layers;
+        let mut names = HashSet::new();
+        let mut layers: Vec<Arc<dyn Layer>> = self.layers.into_iter().filter(|l| names.insert(l.name())).collect();
         layers.sort_by(|a, b| (a.order(), a.name()).cmp(&(b.order(), b.name())));
         let trigger_flags = self.triggers.iter().flat_map(|t| {
             let on = match &t.on {
@@ -129,7 +133,7 @@ impl RegistryBuilder {
             uses_app_scope,
             ..Registry::default()
         };
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for handler in self.handlers {
             if handler.conditions().is_empty() {
                 continue;
@@ -164,14 +168,20 @@ impl Registry {
 
     /// Every handler, trigger and layer the attribute macros and
     /// [`crate::register_layer!`] registered in this binary, handlers ordered by
-    /// (source file, line), plus the engine's [`crate::DyingLayer`].
+    /// (source file, line), plus the engine's [`crate::DyingLayer`] (and
+    /// [`crate::endpoint::EndpointLayer`] when endpoints are registered).
+    ///
+    /// Layers are taken by name (see [`crate::register_layer!`]): a charm's
+    /// registration replaces a layer crate's default of the same name, and the
+    /// engine's own layers count as defaults; any other name registered twice
+    /// is [`crate::EngineError::DuplicateLayer`].
     pub fn from_inventory() -> Result<Registry, crate::EngineError> {
         let mut regs: Vec<&Registration> = inventory::iter::<Registration>.into_iter().collect();
         regs.sort_by(|a, b| (a.file, a.line, a.name).cmp(&(b.file, b.line, b.name)));
         let mut trigs: Vec<&TriggerRegistration> =
             inventory::iter::<TriggerRegistration>.into_iter().collect();
         trigs.sort_by_key(|t| (t.file, t.line));
-        let mut builder = Registry::builder().layer(crate::DyingLayer);
+        let mut builder = Registry::builder();
         for r in regs {
             let run = r.run;
             let mut h = Handler::new(format!("{}:{}:{}", r.file, r.line, r.name), run);
@@ -183,11 +193,13 @@ impl Registry {
         for t in trigs {
             builder = builder.trigger((t.build)());
         }
-        for l in inventory::iter::<LayerRegistration> {
-            builder = builder.layer_arc((l.build)());
-        }
+        let mut layers: Vec<(bool, Arc<dyn Layer>)> = vec![(true, Arc::new(crate::DyingLayer))];
         if let Some(endpoints) = crate::endpoint::EndpointLayer::from_inventory() {
-            builder = builder.layer(endpoints);
+            layers.push((true, Arc::new(endpoints)));
+        }
+        layers.extend(inventory::iter::<LayerRegistration>.into_iter().map(|l| (l.is_default, (l.build)())));
+        for layer in inventory_layers(layers)? {
+            builder = builder.layer_arc(layer);
         }
         builder.build()
     }
@@ -260,6 +272,30 @@ impl Registry {
     }
 }
 
+/// The layers of inventory `registrations` (`(is_default, layer)`): each
+/// default whose name a non-default registration also has is dropped. Any
+/// other name registered twice is refused: inventory's order is unspecified, so
+/// "first wins" would pick at random.
+fn inventory_layers(registrations: Vec<(bool, Arc<dyn Layer>)>) -> Result<Vec<Arc<dyn Layer>>, crate::EngineError> {
+    let replaced: HashSet<&'static str> = registrations
+        .iter()
+        .filter(|(is_default, _)| !is_default)
+        .map(|(_, l)| l.name())
+        .collect();
+    let mut names = HashSet::new();
+    let mut kept = Vec::new();
+    for (is_default, layer) in registrations {
+        if is_default && replaced.contains(layer.name()) {
+            continue;
+        }
+        if !names.insert(layer.name()) {
+            return Err(crate::EngineError::DuplicateLayer(layer.name().to_owned()));
+        }
+        kept.push(layer);
+    }
+    Ok(kept)
+}
+
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
@@ -277,5 +313,66 @@ impl fmt::Debug for RegistryBuilder {
             .field("triggers", &self.triggers.len())
             .field("layers", &self.layers.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EngineError;
+
+    /// A layer known by its name, and a tag telling registrations apart.
+    struct Named(&'static str, &'static str);
+
+    impl Layer for Named {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn order(&self) -> i32 {
+            // The tag, for the tests to tell which registration was kept.
+            self.1.len() as i32
+        }
+    }
+
+    fn reg(is_default: bool, name: &'static str, tag: &'static str) -> (bool, Arc<dyn Layer>) {
+        (is_default, Arc::new(Named(name, tag)))
+    }
+
+    fn names_and_tags(layers: &[Arc<dyn Layer>]) -> Vec<(&'static str, i32)> {
+        layers.iter().map(|l| (l.name(), l.order())).collect()
+    }
+
+    #[test]
+    fn the_builder_keeps_the_first_layer_of_a_name() {
+        let registry = Registry::builder()
+            .layer(Named("basic", "first"))
+            .layer(Named("status", "s"))
+            .layer(Named("basic", "second"))
+            .build()
+            .unwrap();
+        assert_eq!(names_and_tags(registry.layers()), [("status", 1), ("basic", 5)]);
+    }
+
+    #[test]
+    fn a_charms_registration_replaces_the_layer_crates_default() {
+        let kept = inventory_layers(vec![
+            reg(true, "dying", "engine"),
+            reg(true, "basic", "crate"),
+            reg(false, "basic", "charm's"),
+            reg(true, "status", "crate"),
+        ])
+        .unwrap();
+        assert_eq!(names_and_tags(&kept), [("dying", 6), ("basic", 7), ("status", 5)]);
+    }
+
+    #[test]
+    fn two_inventory_registrations_of_one_rank_are_refused() {
+        for (first, second) in [(true, true), (false, false)] {
+            let Err(err) = inventory_layers(vec![reg(first, "basic", "x"), reg(second, "basic", "y")]) else {
+                panic!("basic twice was accepted");
+            };
+            assert!(matches!(&err, EngineError::DuplicateLayer(n) if n == "basic"), "{err}");
+            assert!(err.to_string().contains("\"basic\" is registered twice"), "{err}");
+        }
     }
 }

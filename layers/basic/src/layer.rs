@@ -140,7 +140,7 @@ impl Layer for BasicLayer {
 #[derive(Debug, Default)]
 struct Started(Option<(crate::Config, ConfigOptions)>);
 
-charm_reactive::register_layer!(BasicLayer::new());
+charm_reactive::register_layer!(default: BasicLayer::new());
 
 /// Makes sure this crate, and so its [`BasicLayer`] registration, is linked
 /// into the charm binary: call it once (e.g. first thing in `main`), or refer

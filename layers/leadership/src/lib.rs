@@ -132,7 +132,7 @@ impl Layer for LeadershipLayer {
     }
 }
 
-charm_reactive::register_layer!(LeadershipLayer);
+charm_reactive::register_layer!(default: LeadershipLayer);
 
 /// Makes sure this crate, and so its [`LeadershipLayer`] registration, is
 /// linked into the charm binary (the linker may drop a dependency nothing

@@ -123,7 +123,7 @@ impl Layer for PodSpecLayer {
     }
 }
 
-charm_reactive::register_layer!(PodSpecLayer);
+charm_reactive::register_layer!(default: PodSpecLayer);
 
 /// Makes sure this crate, and so its [`PodSpecLayer`] registration, is linked
 /// into the charm binary (the linker may drop a dependency nothing refers to).

@@ -200,7 +200,7 @@ impl Layer for StatusLayer {
     }
 }
 
-charm_reactive::register_layer!(StatusLayer::new());
+charm_reactive::register_layer!(default: StatusLayer::new());
 
 /// Makes sure this crate, and so its [`StatusLayer`] registration, is linked
 /// into the charm binary (the linker may drop a dependency nothing refers to).
