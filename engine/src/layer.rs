@@ -39,6 +39,17 @@ pub trait Layer: Send + Sync + 'static {
         50
     }
 
+    /// Where the layer's exit step runs among the layers' exit steps: lower
+    /// first; ties in the reverse of the start order. The default, minus
+    /// [`order`](Self::order), runs exit steps in the reverse of the start
+    /// order, as charmhelpers runs atexit callbacks. A layer that must come
+    /// after every other exit step returns a larger value: the status layer,
+    /// whose exit step applies the hook's one status, so that statuses set by
+    /// other layers' exit steps still compete in its queue.
+    fn exit_order(&self) -> i32 {
+        self.order().saturating_neg()
+    }
+
     /// Whether the layer uses application flags, so that leader settings must be
     /// read at the start of every hook.
     fn uses_app_scope(&self) -> bool {

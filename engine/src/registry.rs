@@ -55,6 +55,8 @@ pub struct Registry {
     watched: Vec<Vec<String>>,
     triggers: Vec<Trigger>,
     layers: Vec<Arc<dyn Layer>>,
+    /// The layers in the order their exit steps run (see [`Layer::exit_order`]).
+    exit_layers: Vec<Arc<dyn Layer>>,
     /// For each flag, the handlers that watch it, in registration order.
     watchers: HashMap<String, Vec<HandlerIdx>>,
     /// Handlers that watch no flag: FlagWatch re-tests them every iteration.
@@ -127,8 +129,11 @@ impl RegistryBuilder {
         let uses_app_scope = self.app_scope
             || layers.iter().any(|l| l.uses_app_scope())
             || trigger_flags.into_iter().any(|f| crate::app_scope::is_app_flag(f));
+        let mut exit_layers: Vec<Arc<dyn Layer>> = layers.iter().rev().cloned().collect();
+        exit_layers.sort_by_key(|l| l.exit_order());
         let mut registry = Registry {
             triggers: self.triggers,
+            exit_layers,
             layers,
             uses_app_scope,
             ..Registry::default()
@@ -245,9 +250,14 @@ impl Registry {
         self.uses_app_scope
     }
 
-    /// The layers, in the order they run.
+    /// The layers, in the order their start steps run.
     pub fn layers(&self) -> &[Arc<dyn Layer>] {
         &self.layers
+    }
+
+    /// The layers, in the order their exit steps run (see [`Layer::exit_order`]).
+    pub fn exit_layers(&self) -> &[Arc<dyn Layer>] {
+        &self.exit_layers
     }
 
     /// The triggers, in registration order.
@@ -351,6 +361,36 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(names_and_tags(registry.layers()), [("status", 1), ("basic", 5)]);
+    }
+
+    /// A layer with an order and an exit order.
+    struct Ordered(&'static str, i32, Option<i32>);
+
+    impl Layer for Ordered {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn order(&self) -> i32 {
+            self.1
+        }
+        fn exit_order(&self) -> i32 {
+            self.2.unwrap_or(-self.1)
+        }
+    }
+
+    #[test]
+    fn exit_steps_run_in_reverse_unless_a_layer_asks_to_exit_last() {
+        let registry = Registry::builder()
+            .layer(Ordered("status", 90, Some(i32::MAX)))
+            .layer(Ordered("basic", 0, None))
+            .layer(Ordered("b-tie", 50, None))
+            .layer(Ordered("a-tie", 50, None))
+            .layer(Ordered("dying", -10, None))
+            .build()
+            .unwrap();
+        let names = |layers: &[Arc<dyn Layer>]| layers.iter().map(|l| l.name()).collect::<Vec<_>>();
+        assert_eq!(names(registry.layers()), ["dying", "basic", "a-tie", "b-tie", "status"]);
+        assert_eq!(names(registry.exit_layers()), ["b-tie", "a-tie", "basic", "dying", "status"]);
     }
 
     #[test]

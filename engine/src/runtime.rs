@@ -152,7 +152,8 @@ fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineE
     // exit fire no trigger.
     session.tracer.enable(false);
     session.clear_triggers();
-    for layer in layers.iter().rev() {
+    let exit_layers = session.registry.exit_layers().to_vec();
+    for layer in &exit_layers {
         session.run_layer_step(layer.name(), "at_exit", |ctx| layer.at_exit(ctx))?;
     }
     Ok(Phase::Other)

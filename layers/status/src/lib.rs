@@ -13,6 +13,10 @@
 //!
 //! The layer sets no flags (layer-status sets none either).
 //!
+//! The layer's exit step runs after every other layer's exit step
+//! ([`Layer::exit_order`]), so a status another layer sets at exit is queued
+//! too.
+//!
 //! A hook that fails applies no queued status (Juju shows the hook error);
 //! maintenance statuses it set before failing stay, because `status-set` takes
 //! effect at once in Juju and cannot be rolled back. When the layer is not
@@ -186,6 +190,13 @@ impl Layer for StatusLayer {
 
     fn order(&self) -> i32 {
         90
+    }
+
+    /// Last of all exit steps: statuses other layers set in their own exit
+    /// steps are queued like any other and compete for the hook's one
+    /// `status-set`, instead of being applied at once after it.
+    fn exit_order(&self) -> i32 {
+        i32::MAX
     }
 
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {

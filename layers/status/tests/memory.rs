@@ -304,3 +304,42 @@ fn restricted_hooks_apply_at_once() {
         [Status::new(StatusState::Waiting, "collecting")]
     );
 }
+
+/// A layer (ordered before the status layer, as every layer of this workspace
+/// is) that reports its own state in its exit step.
+struct ExitReporter;
+
+impl charm_reactive::Layer for ExitReporter {
+    fn name(&self) -> &'static str {
+        "exit-reporter"
+    }
+
+    fn order(&self) -> i32 {
+        20
+    }
+
+    fn at_exit(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
+        status_set_by(ctx, "exit-reporter", WorkloadState::Waiting, "flushing")?;
+        Ok(())
+    }
+}
+
+#[test]
+fn statuses_set_by_other_layers_at_exit_compete_in_the_queue() {
+    let registry = Registry::builder()
+        .layer(DyingLayer)
+        .layer(StatusLayer::new())
+        .layer(ExitReporter)
+        .handler(Handler::new("ready", |ctx| Ok(active(ctx, "ready")?)).when_not(["never"]))
+        .build()
+        .unwrap();
+    let names: Vec<&str> = registry.exit_layers().iter().map(|l| l.name()).collect();
+    assert_eq!(names.last(), Some(&"status"), "{names:?}");
+    let mut u = MemoryUnit::new("con6/0", registry);
+    u.run("update-status").ok();
+    // One status-set: waiting (from the exit step) beats the handler's active.
+    assert_eq!(
+        statuses(&mut u),
+        [(StatusState::Waiting, "flushing".to_owned())]
+    );
+}
