@@ -68,9 +68,9 @@ pub enum Patterns {
     Many(Vec<String>),
 }
 
-/// One action of a [`ProgramHandler`].
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
+/// One action of a [`ProgramHandler`]: a JSON object with exactly one of
+/// `set`, `clear`, `toggle` (and then an optional `value`) or `fail`.
+#[derive(Debug, Clone)]
 pub enum ProgramAction {
     /// `set_flag(f)`.
     Set {
@@ -94,6 +94,119 @@ pub enum ProgramAction {
         /// Always true.
         fail: bool,
     },
+}
+
+// By hand rather than `#[serde(untagged)]`: an untagged enum buffers every
+// action and tries each variant in turn, which made parsing the largest share
+// of `reactive-replay`'s time on programs of thousands of handlers.
+impl<'de> Deserialize<'de> for ProgramAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ActionVisitor)
+    }
+}
+
+struct ActionVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ActionVisitor {
+    type Value = ProgramAction;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an action object: {set}, {clear}, {toggle[, value]} or {fail}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<ProgramAction, A::Error> {
+        use serde::de::Error;
+        let mut kind: Option<ProgramAction> = None;
+        let mut value: Option<Option<bool>> = None;
+        while let Some(ActionKey(key)) = map.next_key()? {
+            let action = match key {
+                "set" => ProgramAction::Set {
+                    set: map.next_value()?,
+                },
+                "clear" => ProgramAction::Clear {
+                    clear: map.next_value()?,
+                },
+                "toggle" => ProgramAction::Toggle {
+                    toggle: map.next_value()?,
+                    value: None,
+                },
+                "fail" => ProgramAction::Fail {
+                    fail: map.next_value()?,
+                },
+                _ if value.is_none() => {
+                    value = Some(map.next_value()?);
+                    continue;
+                }
+                _ => return Err(A::Error::duplicate_field("value")),
+            };
+            if let Some(first) = &kind {
+                if first.key() == key {
+                    return Err(A::Error::duplicate_field(key));
+                }
+                return Err(A::Error::custom(format_args!(
+                    "an action has one of set, clear, toggle or fail, not both {} and {key}",
+                    first.key()
+                )));
+            }
+            kind = Some(action);
+        }
+        match (kind, value) {
+            (None, _) => Err(A::Error::custom(
+                "an action needs one of set, clear, toggle or fail",
+            )),
+            (Some(ProgramAction::Toggle { toggle, .. }), value) => Ok(ProgramAction::Toggle {
+                toggle,
+                value: value.flatten(),
+            }),
+            (Some(action), Some(_)) => Err(A::Error::custom(format_args!(
+                "value goes with toggle, not with {}",
+                action.key()
+            ))),
+            (Some(action), None) => Ok(action),
+        }
+    }
+}
+
+/// A key of an action object, checked without allocating.
+struct ActionKey(&'static str);
+
+impl<'de> Deserialize<'de> for ActionKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_identifier(ActionKeyVisitor)
+    }
+}
+
+struct ActionKeyVisitor;
+
+impl serde::de::Visitor<'_> for ActionKeyVisitor {
+    type Value = ActionKey;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an action key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<ActionKey, E> {
+        const KEYS: &[&str] = &["set", "clear", "toggle", "value", "fail"];
+        match KEYS.iter().find(|k| **k == key) {
+            Some(k) => Ok(ActionKey(k)),
+            None => Err(E::unknown_field(key, KEYS)),
+        }
+    }
+}
+
+impl ProgramAction {
+    /// The JSON key naming this action.
+    fn key(&self) -> &'static str {
+        match self {
+            ProgramAction::Set { .. } => "set",
+            ProgramAction::Clear { .. } => "clear",
+            ProgramAction::Toggle { .. } => "toggle",
+            ProgramAction::Fail { .. } => "fail",
+        }
+    }
 }
 
 /// One trigger of a [`Program`].
@@ -261,20 +374,21 @@ impl Program {
     /// is gone by then): reopening the store would also re-run sled's recovery,
     /// which a hook process does at its start, not after its commit.
     pub fn run(&self, dir: &Path) -> Result<ReplayResult, ProgramError> {
+        self.run_on(&Store::open(dir.join("unit-state.sled"))?)
+    }
+
+    /// [`run`](Self::run) on an open store, which must be new (empty).
+    pub fn run_on(&self, store: &Store) -> Result<ReplayResult, ProgramError> {
         let registry = Arc::new(self.registry()?);
-        let store = Store::open(dir.join("unit-state.sled"))?;
-        crate::inspect::write_flags(
-            &store,
-            self.initial_flags.iter().map(|f| (f.as_str(), None)),
-        )?;
+        crate::inspect::write_flags(store, self.initial_flags.iter().map(|f| (f.as_str(), None)))?;
         let juju = MemoryBackend::new(Model::new(UNIT));
         let outcome = run_hook(
             registry,
-            &store,
+            store,
             HookInfo::new(&self.hook, UNIT),
             Box::new(juju),
         );
-        let persisted_flags = crate::inspect::read_flags(&store)?.into_keys().collect();
+        let persisted_flags = crate::inspect::read_flags(store)?.into_keys().collect();
         let hook_tool_calls = outcome
             .juju
             .calls()
