@@ -1,5 +1,6 @@
 //! [`Context`]: what a handler gets, in place of charms.reactive's global functions.
 
+use charm_reactive_store::layout::KV_PREFIX;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::log::Level;
@@ -155,7 +156,7 @@ impl<'a> Context<'a> {
             op: "encoded",
             reason: e.to_string(),
         })?;
-        let store_key = format!("{}{key}", keys::DATA_CHANGED);
+        let store_key = keys::internal(keys::DATA_CHANGED, key);
         let old = self.session.tx.get::<String>(&store_key)?;
         let changed = old.as_deref() != Some(hash.as_str());
         if changed && record {
@@ -224,27 +225,27 @@ pub struct Kv<'t> {
 impl Kv<'_> {
     /// The value under `key`, decoded as a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, EngineError> {
-        Ok(self.tx.get(&format!("{}{key}", keys::KV))?)
+        Ok(self.tx.get(&format!("{KV_PREFIX}{key}"))?)
     }
 
     /// Stores `value` under `key`.
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), EngineError> {
-        Ok(self.tx.set(&format!("{}{key}", keys::KV), value)?)
+        Ok(self.tx.set(&format!("{KV_PREFIX}{key}"), value)?)
     }
 
     /// Removes `key` (absent keys are not an error).
     pub fn unset(&mut self, key: &str) -> Result<(), EngineError> {
-        Ok(self.tx.unset(&format!("{}{key}", keys::KV))?)
+        Ok(self.tx.unset(&format!("{KV_PREFIX}{key}"))?)
     }
 
     /// Every key starting with `prefix`, sorted.
     pub fn keys(&self, prefix: &str) -> Result<Vec<String>, EngineError> {
-        let full = format!("{}{prefix}", keys::KV);
+        let full = format!("{KV_PREFIX}{prefix}");
         Ok(self
             .tx
             .scan_prefix(&full)?
             .into_iter()
-            .map(|(k, _)| k[keys::KV.len()..].to_owned())
+            .map(|(k, _)| k[KV_PREFIX.len()..].to_owned())
             .collect())
     }
 }

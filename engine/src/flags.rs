@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::EngineError;
+use charm_reactive_store::layout::FLAG_PREFIX;
+use charm_reactive_store::{StoreError, Transaction};
 
-/// Store key prefix of unit flags.
-pub(crate) const FLAG_PREFIX: &str = "flag/";
+use crate::EngineError;
 
 /// A flag's stored value: `None` for a plain flag (charms.reactive's `null`),
 /// else an encoded value (see [`charm_reactive_store::codec`]).
@@ -89,13 +89,31 @@ pub(crate) fn validate(flag: &str) -> Result<(), EngineError> {
     })
 }
 
+/// The unit flags `tx` sees, with their values.
+pub(crate) fn read(tx: &Transaction) -> Result<Vec<(String, FlagValue)>, StoreError> {
+    Ok(tx
+        .scan_prefix(FLAG_PREFIX)?
+        .into_iter()
+        .map(|(k, v)| (k[FLAG_PREFIX.len()..].to_owned(), decode(v)))
+        .collect())
+}
+
+/// Writes a unit flag's new state into `tx` (`None`: cleared).
+pub(crate) fn write(tx: &mut Transaction, flag: &str, value: Option<&FlagValue>) -> Result<(), StoreError> {
+    let key = format!("{FLAG_PREFIX}{flag}");
+    match value {
+        Some(v) => tx.put_raw(&key, encode(v)),
+        None => tx.unset(&key),
+    }
+}
+
 /// Encodes a stored flag value: an empty vector is a plain flag.
-pub(crate) fn encode(value: &FlagValue) -> Vec<u8> {
+fn encode(value: &FlagValue) -> Vec<u8> {
     value.clone().unwrap_or_default()
 }
 
 /// Decodes a stored flag value.
-pub(crate) fn decode(bytes: Vec<u8>) -> FlagValue {
+fn decode(bytes: Vec<u8>) -> FlagValue {
     if bytes.is_empty() {
         None
     } else {

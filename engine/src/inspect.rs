@@ -8,12 +8,7 @@ use crate::store::{Store, StoreError};
 
 /// The committed flags of a store, sorted, with their raw values.
 pub fn read_flags(store: &Store) -> Result<BTreeMap<String, FlagValue>, StoreError> {
-    Ok(store
-        .transaction()
-        .scan_prefix(flags::FLAG_PREFIX)?
-        .into_iter()
-        .map(|(k, v)| (k[flags::FLAG_PREFIX.len()..].to_owned(), flags::decode(v)))
-        .collect())
+    Ok(flags::read(&store.transaction())?.into_iter().collect())
 }
 
 /// Sets flags (with raw values) and commits them in one batch.
@@ -23,7 +18,7 @@ pub fn write_flags<'a>(
 ) -> Result<(), StoreError> {
     let mut tx = store.transaction();
     for (flag, value) in set {
-        tx.put_raw(&format!("{}{flag}", flags::FLAG_PREFIX), flags::encode(&value))?;
+        flags::write(&mut tx, flag, Some(&value))?;
     }
     tx.commit()?;
     Ok(())

@@ -170,17 +170,13 @@ fn commit(session: &mut Session, phase: Phase) -> Result<(), EngineError> {
             session.app.write_flag(flag, value);
             continue;
         }
-        let key = format!("{}{flag}", flags::FLAG_PREFIX);
-        match value {
-            Some(v) => session.tx.put_raw(&key, flags::encode(v))?,
-            None => session.tx.unset(&key)?,
-        }
+        flags::write(&mut session.tx, flag, value)?;
     }
     let changes = session.app.changes()?;
     if !changes.is_empty() {
         session.juju.leader_set(&changes).map_err(EngineError::from)?;
     }
-    session.tx.set(keys::PHASE, phase.as_str())?;
+    session.tx.set(&keys::internal(keys::PHASE, ""), phase.as_str())?;
     Ok(())
 }
 
@@ -223,6 +219,41 @@ mod tests {
             ctx.clear_flag("config.changed");
             Ok(())
         }
+    }
+
+    #[test]
+    fn the_hooks_writes_use_the_store_layouts_namespaces() {
+        let registry = Registry::builder()
+            .handler(
+                Handler::new("once", |ctx| {
+                    ctx.set_flag("f");
+                    ctx.kv().set("k", &1u8)?;
+                    ctx.data_changed("d", &2u8)?;
+                    Ok(())
+                })
+                .hook(["install"])
+                .condition(crate::Condition::OnlyOnce),
+            )
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("unit.sled")).unwrap();
+        let juju = MemoryBackend::new(Model::new("app/0"));
+        let out = run_hook(Arc::new(registry), &store, HookInfo::new("install", "app/0"), Box::new(juju));
+        assert!(out.committed, "{:?}", out.error);
+        let keys: Vec<String> = store
+            .transaction()
+            .scan_prefix("")
+            .unwrap()
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| !k.starts_with('\0')) // the store's own
+            .collect();
+        // Existing stores hold these keys: they must not move.
+        assert_eq!(
+            keys,
+            ["flag/f", "internal/data_changed/d", "internal/invoked/once", "internal/phase", "kv/k"]
+        );
     }
 
     #[test]

@@ -21,13 +21,25 @@ use crate::tracer::Tracer;
 use crate::trigger::{TriggerOn, TriggerTable};
 use crate::{Condition, Context, EngineError, Registry};
 
-/// Store keys of the engine's own bookkeeping.
+/// Store keys of the engine's own bookkeeping, under the store layout's
+/// [`INTERNAL_PREFIX`](charm_reactive_store::layout::INTERNAL_PREFIX).
 pub(crate) mod keys {
-    pub(crate) const PHASE: &str = "internal/phase";
-    pub(crate) const INVOKED: &str = "internal/invoked/";
-    pub(crate) const DATA_CHANGED: &str = "internal/data_changed/";
-    pub(crate) const FILE_HASH: &str = "internal/file_hash/";
-    pub(crate) const KV: &str = "kv/";
+    use charm_reactive_store::layout::INTERNAL_PREFIX;
+
+    /// The phase the last hook ended in.
+    pub(crate) const PHASE: &str = "phase";
+    /// `invoked/<handler id>`: an `only_once` handler ran.
+    pub(crate) const INVOKED: &str = "invoked/";
+    /// `data_changed/<key>`: the hash `data_changed` last recorded.
+    pub(crate) const DATA_CHANGED: &str = "data_changed/";
+    /// `file_hash/<path>`: a `when_file_changed` file's last hash.
+    pub(crate) const FILE_HASH: &str = "file_hash/";
+
+    /// The store key of bookkeeping entry `name` (one of the above) followed
+    /// by `rest`.
+    pub(crate) fn internal(name: &str, rest: impl std::fmt::Display) -> String {
+        format!("{INTERNAL_PREFIX}{name}{rest}")
+    }
 }
 
 /// Nesting depth at which a trigger cascade is declared cyclic. charms.reactive
@@ -174,12 +186,8 @@ impl Session {
         juju: Box<dyn Backend>,
     ) -> Result<Self, (EngineError, Box<dyn Backend>)> {
         let loaded = (|| -> Result<_, EngineError> {
-            let flags = FlagState::load(
-                tx.scan_prefix(flags::FLAG_PREFIX)?
-                    .into_iter()
-                    .map(|(k, v)| (k[flags::FLAG_PREFIX.len()..].to_owned(), flags::decode(v))),
-            );
-            let phase = tx.get::<String>(keys::PHASE)?.as_deref().and_then(Phase::parse);
+            let flags = FlagState::load(flags::read(&tx)?);
+            let phase = tx.get::<String>(&keys::internal(keys::PHASE, ""))?.as_deref().and_then(Phase::parse);
             let mut triggers = TriggerTable::default();
             for t in registry.triggers() {
                 triggers.register(t.clone())?;
@@ -407,7 +415,7 @@ impl Session {
     }
 
     fn invoked_key(&self, idx: HandlerIdx) -> String {
-        format!("{}{}", keys::INVOKED, self.registry.handlers()[idx].id())
+        keys::internal(keys::INVOKED, self.registry.handlers()[idx].id())
     }
 
     fn was_invoked(&mut self, idx: HandlerIdx) -> bool {
@@ -432,7 +440,7 @@ impl Session {
     fn any_file_changed(&mut self, files: &[std::path::PathBuf]) -> bool {
         let mut changed = false;
         for file in files {
-            let key = format!("{}{}", keys::FILE_HASH, file.display());
+            let key = keys::internal(keys::FILE_HASH, file.display());
             let new = std::fs::read(file).ok().map(|bytes| crate::hash::hex_sha256(&bytes));
             let old = match self.tx.get::<Option<String>>(&key) {
                 Ok(v) => v.flatten(),
