@@ -43,17 +43,35 @@ impl FlagState {
     /// Sets `flag` (overwriting its value, as charms.reactive does); true when it
     /// was not set before.
     pub(crate) fn insert(&mut self, flag: &str, value: FlagValue) -> bool {
-        self.touched.insert(flag.to_owned());
-        self.set.insert(flag.to_owned(), value).is_none()
+        self.touch(flag);
+        // Re-setting a set flag is common (every handler of a wide program sets
+        // the same one): replace the value without allocating a new key.
+        match self.set.get_mut(flag) {
+            Some(old) => {
+                *old = value;
+                false
+            }
+            None => {
+                self.set.insert(flag.to_owned(), value);
+                true
+            }
+        }
     }
 
     /// Clears `flag`; true when it was set.
     pub(crate) fn remove(&mut self, flag: &str) -> bool {
         let was = self.set.remove(flag).is_some();
         if was {
-            self.touched.insert(flag.to_owned());
+            self.touch(flag);
         }
         was
+    }
+
+    /// Records that `flag` changed in this hook.
+    fn touch(&mut self, flag: &str) {
+        if !self.touched.contains(flag) {
+            self.touched.insert(flag.to_owned());
+        }
     }
 
     /// The set flags, sorted by name.
@@ -99,7 +117,11 @@ pub(crate) fn read(tx: &Transaction) -> Result<Vec<(String, FlagValue)>, StoreEr
 }
 
 /// Writes a unit flag's new state into `tx` (`None`: cleared).
-pub(crate) fn write(tx: &mut Transaction, flag: &str, value: Option<&FlagValue>) -> Result<(), StoreError> {
+pub(crate) fn write(
+    tx: &mut Transaction,
+    flag: &str,
+    value: Option<&FlagValue>,
+) -> Result<(), StoreError> {
     let key = format!("{FLAG_PREFIX}{flag}");
     match value {
         Some(v) => tx.put_raw(&key, encode(v)),

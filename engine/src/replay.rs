@@ -284,15 +284,16 @@ impl Program {
         let mut ids = HashSet::new();
         for (i, h) in self.handlers.iter().enumerate() {
             let id = h.id(i);
-            if !ids.insert(id.clone()) {
-                return Err(ProgramError::DuplicateId(id));
+            if ids.contains(&id) {
+                return Err(ProgramError::DuplicateId(id.into_owned()));
             }
             if h.actions
                 .iter()
                 .any(|a| matches!(a, ProgramAction::Fail { fail: false }))
             {
-                return Err(ProgramError::FailFalse(id));
+                return Err(ProgramError::FailFalse(id.into_owned()));
             }
+            ids.insert(id);
         }
         for (index, t) in self.triggers.iter().enumerate() {
             let reason = match (&t.when, &t.when_not, &t.set, &t.clear) {
@@ -308,62 +309,7 @@ impl Program {
 
     /// The registry this program describes.
     pub fn registry(&self) -> Result<Registry, ProgramError> {
-        let mut builder = Registry::builder();
-        for (i, h) in self.handlers.iter().enumerate() {
-            let id = h.id(i);
-            let actions = h.actions.clone();
-            let fail_id = id.clone();
-            let mut handler = Handler::new(id, move |ctx| {
-                for action in &actions {
-                    match action {
-                        ProgramAction::Set { set } => ctx.set_flag(set),
-                        ProgramAction::Clear { clear } => ctx.clear_flag(clear),
-                        ProgramAction::Toggle { toggle, value } => {
-                            let to = value.unwrap_or_else(|| !ctx.is_flag_set(toggle));
-                            ctx.toggle_flag(toggle, to)
-                        }
-                        ProgramAction::Fail { .. } => {
-                            anyhow::bail!("HandlerFailure: handler {fail_id} failed")
-                        }
-                    }
-                }
-                Ok(())
-            });
-            for (list, make) in [
-                (
-                    &h.when_all,
-                    crate::Condition::WhenAll as fn(Vec<String>) -> crate::Condition,
-                ),
-                (&h.when_not_all, crate::Condition::WhenNotAll),
-                (&h.when_any, crate::Condition::WhenAny),
-                (&h.when_none, crate::Condition::WhenNone),
-            ] {
-                if !list.is_empty() {
-                    handler = handler.condition(make(list.clone()));
-                }
-            }
-            match &h.hook {
-                Some(Patterns::One(p)) => handler = handler.hook([p.clone()]),
-                Some(Patterns::Many(ps)) if !ps.is_empty() => handler = handler.hook(ps.clone()),
-                _ => {}
-            }
-            builder = builder.handler(handler);
-        }
-        for t in &self.triggers {
-            let mut trigger = match (&t.when, &t.when_not) {
-                (Some(f), _) => Trigger::when(f.clone()),
-                (_, Some(f)) => Trigger::when_not(f.clone()),
-                (None, None) => unreachable!("validated"),
-            };
-            if let Some(f) = &t.set {
-                trigger = trigger.set_flag(f.clone());
-            }
-            if let Some(f) = &t.clear {
-                trigger = trigger.clear_flag(f.clone());
-            }
-            builder = builder.trigger(trigger);
-        }
-        Ok(builder.build()?)
+        build_registry(self.handlers.clone(), self.triggers.clone())
     }
 
     /// Runs the program with a fresh store in `dir`: commits the initial flags,
@@ -374,20 +320,24 @@ impl Program {
     /// is gone by then): reopening the store would also re-run sled's recovery,
     /// which a hook process does at its start, not after its commit.
     pub fn run(&self, dir: &Path) -> Result<ReplayResult, ProgramError> {
-        self.run_on(&Store::open(dir.join("unit-state.sled"))?)
+        self.clone()
+            .run_on(&Store::open(dir.join("unit-state.sled"))?)
     }
 
-    /// [`run`](Self::run) on an open store, which must be new (empty).
-    pub fn run_on(&self, store: &Store) -> Result<ReplayResult, ProgramError> {
-        let registry = Arc::new(self.registry()?);
-        crate::inspect::write_flags(store, self.initial_flags.iter().map(|f| (f.as_str(), None)))?;
+    /// [`run`](Self::run) on an open store, which must be new (empty). It
+    /// consumes the program: its handlers' flags and actions move into the
+    /// registry instead of being copied.
+    pub fn run_on(self, store: &Store) -> Result<ReplayResult, ProgramError> {
+        let Program {
+            hook,
+            initial_flags,
+            handlers,
+            triggers,
+        } = self;
+        let registry = Arc::new(build_registry(handlers, triggers)?);
+        crate::inspect::write_flags(store, initial_flags.iter().map(|f| (f.as_str(), None)))?;
         let juju = MemoryBackend::new(Model::new(UNIT));
-        let outcome = run_hook(
-            registry,
-            store,
-            HookInfo::new(&self.hook, UNIT),
-            Box::new(juju),
-        );
+        let outcome = run_hook(registry, store, HookInfo::new(hook, UNIT), Box::new(juju));
         let persisted_flags = crate::inspect::read_flags(store)?.into_keys().collect();
         let hook_tool_calls = outcome
             .juju
@@ -424,7 +374,79 @@ impl Program {
 }
 
 impl ProgramHandler {
-    fn id(&self, index: usize) -> String {
-        self.id.clone().unwrap_or_else(|| format!("h{index}"))
+    fn id(&self, index: usize) -> std::borrow::Cow<'_, str> {
+        match &self.id {
+            Some(id) => id.into(),
+            None => format!("h{index}").into(),
+        }
     }
+}
+
+/// The registry of a program's handlers and triggers, which move into it.
+fn build_registry(
+    handlers: Vec<ProgramHandler>,
+    triggers: Vec<ProgramTrigger>,
+) -> Result<Registry, ProgramError> {
+    let mut builder = Registry::builder();
+    for (i, h) in handlers.into_iter().enumerate() {
+        let id = h.id(i).into_owned();
+        // Only a failing handler needs its own id in its closure.
+        let fail_id = h
+            .actions
+            .iter()
+            .any(|a| matches!(a, ProgramAction::Fail { .. }))
+            .then(|| id.clone());
+        let actions = h.actions;
+        let mut handler = Handler::new(id, move |ctx| {
+            for action in &actions {
+                match action {
+                    ProgramAction::Set { set } => ctx.set_flag(set),
+                    ProgramAction::Clear { clear } => ctx.clear_flag(clear),
+                    ProgramAction::Toggle { toggle, value } => {
+                        let to = value.unwrap_or_else(|| !ctx.is_flag_set(toggle));
+                        ctx.toggle_flag(toggle, to)
+                    }
+                    ProgramAction::Fail { .. } => {
+                        let id = fail_id.as_deref().unwrap_or_default();
+                        anyhow::bail!("HandlerFailure: handler {id} failed")
+                    }
+                }
+            }
+            Ok(())
+        });
+        for (list, make) in [
+            (
+                h.when_all,
+                crate::Condition::WhenAll as fn(Vec<String>) -> crate::Condition,
+            ),
+            (h.when_not_all, crate::Condition::WhenNotAll),
+            (h.when_any, crate::Condition::WhenAny),
+            (h.when_none, crate::Condition::WhenNone),
+        ] {
+            if !list.is_empty() {
+                handler = handler.condition(make(list));
+            }
+        }
+        match h.hook {
+            Some(Patterns::One(p)) => handler = handler.hook([p]),
+            Some(Patterns::Many(ps)) if !ps.is_empty() => handler = handler.hook(ps),
+            _ => {}
+        }
+        builder = builder.handler(handler);
+    }
+    for t in triggers {
+        let mut trigger = match (t.when, t.when_not) {
+            (Some(f), _) => Trigger::when(f),
+            (_, Some(f)) => Trigger::when_not(f),
+            (None, None) => unreachable!("validated"),
+        };
+        if let Some(f) = t.set {
+            trigger = trigger.set_flag(f);
+        }
+        if let Some(f) = t.clear {
+            trigger = trigger.clear_flag(f);
+        }
+        builder = builder.trigger(trigger);
+    }
+    Ok(builder.build()?)
 }

@@ -14,7 +14,12 @@ use crate::registry::HandlerIdx;
 #[derive(Debug, Default)]
 pub(crate) struct Tracer {
     enabled: bool,
-    msgs: Vec<String>,
+    /// The pending emission, line by line, each line ending in `\n`: one
+    /// buffer rather than a string per line joined at the end, since a
+    /// phase start on a large charm queues thousands of lines.
+    pending: String,
+    /// Lines in `pending`.
+    lines: usize,
     /// `active[i]`: handler i was in the set last reported.
     active: Vec<bool>,
     /// Every index set in `active` since the last reset (a superset of the
@@ -29,7 +34,8 @@ impl Tracer {
     pub(crate) fn new(handlers: usize) -> Tracer {
         Tracer {
             enabled: false,
-            msgs: Vec::new(),
+            pending: String::new(),
+            lines: 0,
             active: vec![false; handlers],
             active_list: Vec::new(),
             known: false,
@@ -50,19 +56,28 @@ impl Tracer {
     }
 
     pub(crate) fn emit(&mut self, msg: std::fmt::Arguments<'_>) {
-        self.msgs.push(format!("tracer: {msg}"));
+        use std::fmt::Write;
+        self.pending.push_str("tracer: ");
+        // Writing into a String cannot fail.
+        let _ = self.pending.write_fmt(msg);
+        self.pending.push('\n');
+        self.lines += 1;
     }
 
     /// Ends an emission: one log record, headed by `tracer>` when multi-line.
     pub(crate) fn flush(&mut self, log: &mut Vec<LogRecord>) {
-        if self.msgs.is_empty() {
+        if self.lines == 0 {
             return;
         }
-        if self.msgs.len() > 1 {
-            self.msgs.insert(0, "tracer>".to_owned());
+        self.pending.pop();
+        if self.lines > 1 {
+            self.pending.insert_str(0, "tracer>\n");
         }
-        log.push(LogRecord::new(Level::Debug, self.msgs.join("\n")));
-        self.msgs.clear();
+        log.push(LogRecord::new(
+            Level::Debug,
+            std::mem::take(&mut self.pending),
+        ));
+        self.lines = 0;
     }
 
     /// The reported set becomes exactly `handlers` (a phase or iteration start).
