@@ -11,9 +11,25 @@
 //! In leader settings, every key of this module starts with [`LEADER_PREFIX`]:
 //! `charm-reactive.app.flag.<flag>` (`set`, or `v:<hex>` for a flag with a value)
 //! and `charm-reactive.app.kv.<key>` (the value as JSON, readable with
-//! `juju run --unit x/0 leader-get`).
+//! `juju run --unit x/0 leader-get`). Tools and test harnesses that read or
+//! seed leader settings use [`flag_key`], [`value_key`], [`encode_flag_value`]
+//! and their inverses rather than restating the scheme.
+//!
+//! ```
+//! use charm_reactive::app_scope::{self, decode_flag_value, encode_flag_value};
+//! assert_eq!(app_scope::flag_key("db.requested"), "charm-reactive.app.flag.db.requested");
+//! assert_eq!(app_scope::flag_of_key("charm-reactive.app.flag.db.requested"), Some("db.requested"));
+//! assert_eq!(encode_flag_value(&None), "set");
+//! assert_eq!(encode_flag_value(&Some(vec![1, 0xff])), "v:01ff");
+//! assert_eq!(decode_flag_value("v:01ff"), Some(Some(vec![1, 0xff])));
+//! assert_eq!(app_scope::value_key("pod-spec-hash"), "charm-reactive.app.kv.pod-spec-hash");
+//! assert_eq!(app_scope::encode_value(&["a", "b"])?, r#"["a","b"]"#);
+//! # Ok::<(), serde_json::Error>(())
+//! ```
 
 use std::collections::BTreeMap;
+
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::flags::FlagValue;
 use crate::EngineError;
@@ -37,6 +53,64 @@ pub const MAX_TOTAL_BYTES: usize = 1024 * 1024;
 /// Whether `flag` is an application flag.
 pub fn is_app_flag(flag: &str) -> bool {
     flag.starts_with(APP_FLAG_PREFIX)
+}
+
+/// The leader-settings key of application flag `app:<name>` (`name` without
+/// `app:`).
+pub fn flag_key(name: &str) -> String {
+    format!("{FLAG_KEY}{name}")
+}
+
+/// The flag name (without `app:`) stored under leader-settings key `key`, if
+/// it is an application flag's key.
+pub fn flag_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix(FLAG_KEY)
+}
+
+/// The leader-settings key of application value `key`.
+pub fn value_key(key: &str) -> String {
+    format!("{KV_KEY}{key}")
+}
+
+/// The application value's key stored under leader-settings key `key`, if it
+/// is an application value's key.
+pub fn value_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix(KV_KEY)
+}
+
+/// An application flag's value as written in leader settings: `set` for a
+/// plain flag, `v:<hex>` of the value's codec bytes.
+pub fn encode_flag_value(value: &FlagValue) -> String {
+    match value {
+        None => "set".to_owned(),
+        Some(bytes) => format!("v:{}", hex(bytes)),
+    }
+}
+
+/// The inverse of [`encode_flag_value`]; `None` for text it never writes.
+pub fn decode_flag_value(text: &str) -> Option<FlagValue> {
+    if text == "set" {
+        return Some(None);
+    }
+    let hex = text.strip_prefix("v:")?;
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect::<Option<Vec<u8>>>()
+        .map(Some)
+}
+
+/// An application value as written in leader settings: JSON.
+pub fn encode_value<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    serde_json::to_string(value)
+}
+
+/// The inverse of [`encode_value`].
+pub fn decode_value<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    serde_json::from_str(text)
 }
 
 /// The application scope as this hook sees it: leader settings as read at first
@@ -111,7 +185,7 @@ impl AppScope {
         };
         loaded
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix(FLAG_KEY).map(|f| (f, v)))
+            .filter_map(|(k, v)| flag_of_key(k).map(|f| (f, v)))
             .map(|(f, v)| Ok((format!("{APP_FLAG_PREFIX}{f}"), decode_flag(f, v)?)))
             .collect()
     }
@@ -119,29 +193,25 @@ impl AppScope {
     /// Records an application flag's new state (`None`: cleared).
     pub(crate) fn write_flag(&mut self, flag: &str, value: Option<&FlagValue>) {
         let name = flag.strip_prefix(APP_FLAG_PREFIX).unwrap_or(flag);
-        let encoded = value.map(|v| match v {
-            None => "set".to_owned(),
-            Some(bytes) => format!("v:{}", hex(bytes)),
-        });
-        self.pending.insert(format!("{FLAG_KEY}{name}"), encoded);
+        self.pending.insert(flag_key(name), value.map(encode_flag_value));
     }
 
     /// An application value, as JSON text.
     pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.setting(&format!("{KV_KEY}{key}"))
+        self.setting(&value_key(key))
     }
 
     pub(crate) fn set(&mut self, key: &str, json: String) -> Result<(), EngineError> {
-        self.write(&format!("{KV_KEY}{key}"), key, Some(json))
+        self.write(&value_key(key), key, Some(json))
     }
 
     pub(crate) fn unset(&mut self, key: &str) {
-        self.pending.insert(format!("{KV_KEY}{key}"), None);
+        self.pending.insert(value_key(key), None);
     }
 
     /// Keys of application values starting with `prefix`, sorted.
     pub(crate) fn keys(&self, prefix: &str) -> Vec<String> {
-        let full = format!("{KV_KEY}{prefix}");
+        let full = value_key(prefix);
         let mut keys: BTreeMap<&str, bool> = BTreeMap::new();
         if let Some(loaded) = &self.loaded {
             for k in loaded.keys().filter(|k| k.starts_with(&full)) {
@@ -186,24 +256,13 @@ impl AppScope {
     }
 }
 
+/// [`decode_flag_value`], with an error naming the flag.
 fn decode_flag(flag: &str, value: &str) -> Result<FlagValue, EngineError> {
-    if value == "set" {
-        return Ok(None);
-    }
-    let bad = || EngineError::Value {
+    decode_flag_value(value).ok_or_else(|| EngineError::Value {
         what: format!("application flag {flag:?} in leader settings"),
         op: "decoded",
         reason: format!("expected \"set\" or \"v:<hex>\", found {value:?}"),
-    };
-    let hex = value.strip_prefix("v:").ok_or_else(bad)?;
-    if hex.len() % 2 != 0 {
-        return Err(bad());
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad()))
-        .collect::<Result<Vec<u8>, _>>()
-        .map(Some)
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -256,5 +315,19 @@ mod tests {
         let mut garbage = AppScope::default();
         garbage.load([("charm-reactive.app.flag.f".to_owned(), "zz".to_owned())].into_iter().collect());
         assert!(garbage.flags().is_err());
+    }
+
+    #[test]
+    fn malformed_flag_values_are_refused_not_panicked_on() {
+        for text in ["", "v:", "v:0", "v:zz", "v:a\u{e9}0", "set ", "v:\u{e9}"] {
+            let expected = (text == "v:").then_some(Some(Vec::new()));
+            assert_eq!(decode_flag_value(text), expected, "{text:?}");
+        }
+        for value in [None, Some(vec![]), Some(vec![0, 0x7f, 0xff])] {
+            assert_eq!(decode_flag_value(&encode_flag_value(&value)), Some(value));
+        }
+        assert!(FLAG_KEY.starts_with(LEADER_PREFIX) && KV_KEY.starts_with(LEADER_PREFIX));
+        assert_eq!(value_of_key(&value_key("a.b")), Some("a.b"));
+        assert_eq!(flag_of_key(&value_key("a")), None);
     }
 }

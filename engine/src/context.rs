@@ -261,7 +261,7 @@ impl AppData<'_> {
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, EngineError> {
         match self.session.app.get(key) {
             None => Ok(None),
-            Some(json) => serde_json::from_str(json).map(Some).map_err(|e| EngineError::Value {
+            Some(json) => crate::app_scope::decode_value(json).map(Some).map_err(|e| EngineError::Value {
                 what: format!("application value {key:?}"),
                 op: "decoded",
                 reason: e.to_string(),
@@ -271,7 +271,7 @@ impl AppData<'_> {
 
     /// Stores `value` under `key` (leader only; written at commit).
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), EngineError> {
-        let json = serde_json::to_string(value).map_err(|e| EngineError::Value {
+        let json = crate::app_scope::encode_value(value).map_err(|e| EngineError::Value {
             what: format!("application value {key:?}"),
             op: "encoded",
             reason: e.to_string(),

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use charm_reactive::backend::{Backend, MemoryBackend};
-use charm_reactive::log::LogRecord;
 use charm_reactive::store::Store;
 use charm_reactive::{run_hook, HookInfo, Registry};
 
@@ -134,8 +133,9 @@ impl Context {
             .expect("run_hook hands back the backend it was given");
         let direct_logs = juju.model().logs.len();
         // What charm_reactive::main does after run_hook: the engine's records go
-        // out through juju-log, and a failed action is marked failed.
-        send_log(&mut juju, &outcome.log);
+        // out through juju-log, and a failed action is marked failed. The
+        // in-memory backend never fails a log call.
+        let _ = charm_reactive::send_log(&mut juju, &outcome.log);
         if let (Some(e), Some(_)) = (&outcome.error, &plan.action) {
             // The in-memory backend accepts action-fail in an action context.
             let _ = juju.action_fail(&e.to_string());
@@ -195,15 +195,5 @@ impl Context {
         hook.relations = self.charm.metadata.relations();
         hook.structured_events = self.structured_events;
         hook
-    }
-}
-
-/// Sends the engine's records through juju-log as `charm_reactive::main` does:
-/// consecutive records of one level in one call. The in-memory backend never
-/// fails a log call.
-fn send_log(juju: &mut MemoryBackend, log: &[LogRecord]) {
-    for group in log.chunk_by(|a, b| a.level == b.level) {
-        let lines: Vec<String> = group.iter().map(|r| r.message.clone()).collect();
-        let _ = juju.log_lines(group[0].level, &lines);
     }
 }

@@ -1,23 +1,18 @@
 //! The application scope in leader settings, in the engine's key scheme
-//! (`charm_reactive::app_scope`): flag `F` is `charm-reactive.app.flag.F` =
-//! `set` (or `v:<hex of the value codec's bytes>`), value `K` is
-//! `charm-reactive.app.kv.K` = its JSON.
-//!
-//! The engine keeps its key builders and flag codec private, so they are
-//! restated here; the harness tests run a real engine against them, in both
-//! directions (a state's application flags gate handlers, and a leader's writes
-//! come back as application flags).
+//! (`charm_reactive::app_scope`: flag `F` under [`flag_key`], value `K` under
+//! [`value_key`]), both ways: a state's application flags and values become
+//! leader settings that gate the engine's handlers, and a leader's writes come
+//! back as application flags and values.
 
 use std::collections::BTreeMap;
 
+use charm_reactive::app_scope::{
+    decode_flag_value, decode_value, encode_flag_value, encode_value, flag_key, flag_of_key,
+    value_key, value_of_key,
+};
 use serde_json::Value;
 
 use super::error::HarnessError;
-
-/// Leader-settings key prefix of application flags.
-const FLAG_KEY: &str = "charm-reactive.app.flag.";
-/// Leader-settings key prefix of application values.
-const KV_KEY: &str = "charm-reactive.app.kv.";
 
 /// Leader settings holding `raw` plus the application flags and values.
 /// A raw key that a flag or value also writes is refused.
@@ -27,16 +22,13 @@ pub(crate) fn encode(
     raw: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, HarnessError> {
     let mut settings = raw.clone();
-    let flags = app_flags.iter().map(|(flag, value)| {
-        let encoded = match value {
-            None => "set".to_owned(),
-            Some(bytes) => format!("v:{}", hex(bytes)),
-        };
-        (format!("{FLAG_KEY}{flag}"), encoded)
-    });
-    let values = app_kv
+    let flags = app_flags
         .iter()
-        .map(|(k, v)| (format!("{KV_KEY}{k}"), v.to_string()));
+        .map(|(flag, value)| (flag_key(flag), encode_flag_value(value)));
+    let values = app_kv.iter().map(|(k, v)| {
+        let json = encode_value(v).expect("a serde_json::Value always encodes as JSON");
+        (value_key(k), json)
+    });
     for (key, value) in flags.chain(values) {
         if settings.contains_key(&key) {
             return Err(HarnessError::LeaderSettingConflict(key));
@@ -62,13 +54,13 @@ pub(crate) struct Split {
 pub(crate) fn decode(settings: &BTreeMap<String, String>) -> Split {
     let mut split = Split::default();
     for (key, value) in settings {
-        if let Some(flag) = key.strip_prefix(FLAG_KEY) {
-            if let Some(decoded) = decode_flag(value) {
+        if let Some(flag) = flag_of_key(key) {
+            if let Some(decoded) = decode_flag_value(value) {
                 split.app_flags.insert(flag.to_owned(), decoded);
                 continue;
             }
-        } else if let Some(k) = key.strip_prefix(KV_KEY) {
-            if let Ok(json) = serde_json::from_str::<Value>(value) {
+        } else if let Some(k) = value_of_key(key) {
+            if let Ok(json) = decode_value::<Value>(value) {
                 split.app_kv.insert(k.to_owned(), json);
                 continue;
             }
@@ -78,34 +70,9 @@ pub(crate) fn decode(settings: &BTreeMap<String, String>) -> Split {
     split
 }
 
-fn decode_flag(value: &str) -> Option<Option<Vec<u8>>> {
-    if value == "set" {
-        return Some(None);
-    }
-    let hex = value.strip_prefix("v:")?;
-    if hex.len() % 2 != 0 || !hex.is_ascii() {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect::<Option<Vec<u8>>>()
-        .map(Some)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use charm_reactive::app_scope::LEADER_PREFIX;
-
-    #[test]
-    fn keys_are_in_the_engines_namespace() {
-        assert!(FLAG_KEY.starts_with(LEADER_PREFIX) && KV_KEY.starts_with(LEADER_PREFIX));
-    }
 
     #[test]
     fn round_trips_flags_values_and_raw_settings() {

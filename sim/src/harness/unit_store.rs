@@ -1,8 +1,7 @@
 //! The state's unit flags, key/values and engine bookkeeping in a real unit
-//! store, and back.
+//! store, and back, through the engine's `inspect` module.
 
 use charm_reactive::inspect;
-use charm_reactive::store::layout::{INTERNAL_PREFIX, KV_PREFIX};
 use charm_reactive::store::Store;
 
 use super::error::HarnessError;
@@ -14,28 +13,18 @@ pub(crate) fn seed(store: &Store, state: &State) -> Result<(), HarnessError> {
         store,
         state.flags.iter().map(|(f, v)| (f.as_str(), v.clone())),
     )?;
-    let mut tx = store.transaction();
-    for (key, bytes) in &state.kv {
-        tx.put_raw(&format!("{KV_PREFIX}{key}"), bytes.clone())?;
-    }
-    for (key, bytes) in &state.internal {
-        tx.put_raw(&format!("{INTERNAL_PREFIX}{key}"), bytes.clone())?;
-    }
-    tx.commit()?;
+    inspect::write_kv(store, state.kv.iter().map(|(k, v)| (k.as_str(), v.clone())))?;
+    inspect::write_internal(
+        store,
+        state.internal.iter().map(|(k, v)| (k.as_str(), v.clone())),
+    )?;
     Ok(())
 }
 
 /// Reads the committed unit flags, key/values and bookkeeping into `out`.
 pub(crate) fn read(store: &Store, out: &mut State) -> Result<(), HarnessError> {
     out.flags = inspect::read_flags(store)?;
-    let tx = store.transaction();
-    let strip = |prefix: &str, entries: Vec<(String, Vec<u8>)>| {
-        entries
-            .into_iter()
-            .map(|(k, v)| (k[prefix.len()..].to_owned(), v))
-            .collect()
-    };
-    out.kv = strip(KV_PREFIX, tx.scan_prefix(KV_PREFIX)?);
-    out.internal = strip(INTERNAL_PREFIX, tx.scan_prefix(INTERNAL_PREFIX)?);
+    out.kv = inspect::read_kv(store)?;
+    out.internal = inspect::read_internal(store)?;
     Ok(())
 }
