@@ -197,13 +197,13 @@ fn a_failed_hook_commits_nothing_and_the_change_is_seen_again() {
     .hook(["config-changed"]);
     let mut u = unit(&probe, vec![arm, fail]);
     u.run("install").ok();
-    let saved = u.store.transaction().scan_prefix("kv/").unwrap();
+    let saved = support::kv_all(&u.store);
     u.model().config = live(json!(81), Value::Null, json!(false), json!(1));
     let ran = u.run("config-changed");
     assert!(!ran.committed);
     assert!(ran.error.unwrap().to_string().contains("boom"));
     assert_eq!(
-        u.store.transaction().scan_prefix("kv/").unwrap(),
+        support::kv_all(&u.store),
         saved,
         "previous config not saved"
     );
@@ -317,12 +317,7 @@ fn a_removed_option_keeps_its_last_value_as_in_charmhelpers() {
         !flags.contains(&"config.changed.name".to_owned()),
         "{flags:?}"
     );
-    let saved: String = u
-        .store
-        .transaction()
-        .get(&format!("kv/{PREVIOUS_CONFIG_KEY}"))
-        .unwrap()
-        .unwrap();
+    let saved: String = support::kv(&u.store, PREVIOUS_CONFIG_KEY).unwrap();
     assert_eq!(serde_json::from_str::<Value>(&saved).unwrap()["name"], "x");
 }
 
@@ -343,8 +338,7 @@ fn restricted_hooks_neither_set_flags_nor_save() {
     let ran = u.run("collect-metrics").ok();
     assert_eq!(ran.invoked, ["metrics"]);
     assert!(config_flags(&probe.take("main")).is_empty());
-    let key = format!("kv/{PREVIOUS_CONFIG_KEY}");
-    assert_eq!(u.store.transaction().get::<String>(&key).unwrap(), None);
+    assert_eq!(support::kv::<String>(&u.store, PREVIOUS_CONFIG_KEY), None);
 }
 
 #[test]
@@ -352,13 +346,8 @@ fn unreadable_previous_config_is_logged_and_counts_as_all_changed() {
     let probe = Probe::default();
     let mut u = unit(&probe, vec![]);
     u.run("install").ok();
-    let mut tx = u.store.transaction();
-    tx.set(
-        &format!("kv/{PREVIOUS_CONFIG_KEY}"),
-        &"{not json".to_owned(),
-    )
-    .unwrap();
-    tx.commit().unwrap();
+    let broken = charm_reactive::store::codec::encode("{not json").unwrap();
+    support::set_kv_raw(&u.store, PREVIOUS_CONFIG_KEY, broken);
     probe.take("hooks");
     let ran = u.run("update-status").ok();
     assert!(ran.logged(Level::Error, "unable to parse previous config data"));

@@ -34,7 +34,7 @@ fn unit(unit: &str, probe: &Probe) -> FakeUnit {
 }
 
 fn rendered(u: &FakeUnit) -> Option<String> {
-    u.store.transaction().get("kv/rendered").unwrap()
+    support::kv(&u.store, "rendered")
 }
 
 #[test]

@@ -253,7 +253,7 @@ fn a_failing_hook_issues_no_leader_set_and_forgets_what_it_saw() {
     assert!(!ran.committed);
     assert!(ran.calls_of("leader-set").is_empty());
     assert!(u.model().leader_settings.is_empty());
-    assert!(u.store.transaction().scan_prefix("kv/").unwrap().is_empty());
+    assert!(support::kv_all(&u.store).is_empty());
     assert!(u.flags().is_empty());
 }
 
@@ -305,11 +305,7 @@ fn a_replacement_unit_sees_existing_settings_as_changed() {
     let fresh = new.run("start").ok();
     assert!(fresh.invoked.contains(&"render".to_owned()));
     assert_eq!(
-        new.store
-            .transaction()
-            .get::<String>("kv/rendered")
-            .unwrap()
-            .as_deref(),
+        support::kv::<String>(&new.store, "rendered").as_deref(),
         Some("K")
     );
 }

@@ -81,7 +81,7 @@ fn departing(unit: &str) -> HookInfo {
 }
 
 fn outcome(u: &MemoryUnit) -> Option<String> {
-    u.store.transaction().get("kv/outcome").unwrap()
+    support::kv(&u.store, "outcome")
 }
 
 #[test]

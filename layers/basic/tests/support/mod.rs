@@ -20,8 +20,9 @@ use std::time::Duration;
 
 use charm_reactive::backend::{Backend, HookTools, MemoryBackend, Model};
 use charm_reactive::log::{Level, LogRecord};
-use charm_reactive::store::Store;
-use charm_reactive::{run_hook, EngineError, Handler, HookInfo, Registry};
+use charm_reactive::store::{codec, Store};
+use charm_reactive::{inspect, run_hook, EngineError, Handler, HookInfo, Registry};
+use serde::de::DeserializeOwned;
 
 /// What one hook did.
 #[derive(Debug)]
@@ -203,6 +204,22 @@ impl MemoryUnit {
             .into_keys()
             .collect()
     }
+}
+
+/// A committed unit key/value (what handlers see as `ctx.kv().get(key)`).
+pub fn kv<T: DeserializeOwned>(store: &Store, key: &str) -> Option<T> {
+    let bytes = inspect::read_kv(store).unwrap().remove(key)?;
+    Some(codec::decode(&bytes).unwrap())
+}
+
+/// The committed unit key/values, raw, by key.
+pub fn kv_all(store: &Store) -> BTreeMap<String, Vec<u8>> {
+    inspect::read_kv(store).unwrap()
+}
+
+/// Commits a unit key/value given as raw (codec) bytes.
+pub fn set_kv_raw(store: &Store, key: &str, bytes: Vec<u8>) {
+    inspect::write_kv(store, [(key, bytes)]).unwrap();
 }
 
 /// A hook to run: a name, or a name with more context.

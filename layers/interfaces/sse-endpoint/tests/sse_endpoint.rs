@@ -9,8 +9,8 @@ use std::sync::Arc;
 use charm_reactive::backend::{Backend, MemoryBackend, Model, RelationId, ToolCall};
 use charm_reactive::hook_env::RelationContext;
 use charm_reactive::pattern::RelationSpec;
-use charm_reactive::store::Store;
-use charm_reactive::{when, Context, HookInfo, HookOutcome, Registry};
+use charm_reactive::store::{codec, Store};
+use charm_reactive::{inspect, when, Context, HookInfo, HookOutcome, Registry};
 use charm_reactive_sse_endpoint::{SseEndpointProvides, SseEndpointRequires, INTERFACE};
 
 /// The seed mock's `send_information`, for the provider tests: publish the
@@ -120,18 +120,13 @@ impl Unit {
 
     /// What `remember_url` last saw (the unit's kv, as committed).
     fn seen_url(&self) -> Option<String> {
-        self.store
-            .transaction()
-            .get::<Option<String>>("kv/seen-url")
-            .unwrap()
-            .flatten()
+        let bytes = inspect::read_kv(&self.store).unwrap().remove("seen-url")?;
+        codec::decode::<Option<String>>(&bytes).unwrap()
     }
 
     /// Configures the URL `send_information` publishes (the unit's kv).
     fn configure_url(&self, url: &str) {
-        let mut tx = self.store.transaction();
-        tx.set("kv/base-url", url).unwrap();
-        tx.commit().unwrap();
+        inspect::write_kv(&self.store, [("base-url", codec::encode(url).unwrap())]).unwrap();
     }
 }
 
