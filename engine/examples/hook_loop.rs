@@ -2,7 +2,7 @@
 //! store-growth target and for timing whole hook processes.
 //!
 //! ```text
-//! cargo run --release -p charm-reactive --example hook_loop -- STORE_DIR [--hooks N] [--report 100,1000,10000]
+//! cargo run --release -p charm-reactive --example hook_loop -- STORE_DIR [--hooks N] [--report 100,1000,10000] [--segment-size BYTES]
 //! ```
 //!
 //! Each hook is `update-status` (the first is `install`) through `run_hook`, on a
@@ -17,7 +17,8 @@
 //! At each `--report` count (and at the end) it prints one line: hooks run,
 //! the store directory's size in bytes (every file: sled's log, snapshots,
 //! blobs, the generation file), sled's own `size_on_disk`, and the mean time
-//! per hook since the previous line.
+//! per hook since the previous line. `--segment-size` is sled's segment size
+//! for a new store (`OpenOptions::segment_size`; an existing one keeps its own).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context as _};
 use charm_reactive::backend::{MemoryBackend, Model};
-use charm_reactive::store::Store;
+use charm_reactive::store::{OpenOptions, Store};
 use charm_reactive::{run_hook, Context, Handler, HookInfo, Registry, Trigger};
 
 const UNIT: &str = "app/0";
@@ -35,9 +36,13 @@ fn main() -> anyhow::Result<()> {
     let mut store_dir = None;
     let mut hooks = 1usize;
     let mut report = Vec::new();
+    let mut options = OpenOptions::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--hooks" => hooks = args.next().context("--hooks N")?.parse()?,
+            "--segment-size" => {
+                options.segment_size = args.next().context("--segment-size BYTES")?.parse()?
+            }
             "--report" => {
                 for n in args.next().context("--report N,N,...")?.split(',') {
                     report.push(n.parse::<usize>()?);
@@ -50,7 +55,7 @@ fn main() -> anyhow::Result<()> {
     let store_dir =
         store_dir.context("usage: hook_loop STORE_DIR [--hooks N] [--report N,N,...]")?;
     let registry = Arc::new(registry()?);
-    let store = Store::open(&store_dir)?;
+    let store = Store::open_with(&store_dir, &options)?;
     let mut since = Instant::now();
     let mut last = 0usize;
     for i in 1..=hooks {

@@ -14,7 +14,7 @@ use crate::store::Store;
 
 /// The unit name the oracle's fake environment uses.
 const UNIT: &str = "app/0";
-use crate::{run_hook, Handler, HookInfo, Registry, Trigger};
+use crate::{run_hook, DispatchStats, Handler, HookInfo, Registry, Trigger};
 
 /// A program: flags committed before the hook, handlers, triggers, the hook.
 #[derive(Debug, Clone, Deserialize)]
@@ -328,6 +328,14 @@ impl Program {
     /// consumes the program: its handlers' flags and actions move into the
     /// registry instead of being copied.
     pub fn run_on(self, store: &Store) -> Result<ReplayResult, ProgramError> {
+        self.run_measured(store).map(|(result, _)| result)
+    }
+
+    /// [`run_on`](Self::run_on), also returning how much work dispatch did.
+    pub fn run_measured(
+        self,
+        store: &Store,
+    ) -> Result<(ReplayResult, DispatchStats), ProgramError> {
         let Program {
             hook,
             initial_flags,
@@ -356,7 +364,8 @@ impl Program {
             .filter(|r| r.level == crate::log::Level::Debug && r.message.starts_with("tracer"))
             .flat_map(|r| r.message.lines().map(str::to_owned))
             .collect();
-        Ok(ReplayResult {
+        let stats = outcome.stats;
+        let result = ReplayResult {
             invoked: outcome.invoked,
             final_flags: outcome.final_flags,
             tracer,
@@ -369,7 +378,8 @@ impl Program {
                 .map(|r| (r.level.as_str().to_owned(), r.message))
                 .collect(),
             hook_tool_calls,
-        })
+        };
+        Ok((result, stats))
     }
 }
 

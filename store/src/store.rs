@@ -15,13 +15,28 @@ pub struct OpenOptions {
     /// sled's page cache, in bytes. Hooks touch few keys: keep it small so a hook
     /// process stays small.
     pub cache_capacity: u64,
+    /// sled's log segment size, in bytes (a power of two, at least 256), for a
+    /// store this open creates; an existing store keeps the size it was created
+    /// with. The default is sled's own, 512 KiB.
+    ///
+    /// It sets most of what a hook pays to open a store: sled recovers the
+    /// log's tail segment at every open and overwrites the rest of that segment
+    /// with zeros (then an fsync), and it sets the store's size on disk, which
+    /// settles at about three segments (one active, one being cleaned, one
+    /// free: sled 0.34 cleans a segment once at most half of it is live). See
+    /// BENCHMARKS.md for measurements of 512 KiB against 64 KiB.
+    pub segment_size: usize,
 }
+
+/// sled's default segment size.
+pub const SLED_SEGMENT_SIZE: usize = 512 * 1024;
 
 impl Default for OpenOptions {
     fn default() -> Self {
         OpenOptions {
             lock_timeout: Duration::from_secs(10),
             cache_capacity: 1 << 20,
+            segment_size: SLED_SEGMENT_SIZE,
         }
     }
 }
@@ -329,9 +344,12 @@ fn set_aside_unfinished_snapshots(path: &Path) -> Result<Vec<PathBuf>, StoreErro
 
 /// Opens the sled database, waiting out sled's own file lock.
 fn open_sled_once(path: &Path, options: &OpenOptions) -> Result<sled::Db, StoreError> {
+    let segment_size =
+        crate::sled_conf::recorded_segment_size(path).unwrap_or(options.segment_size);
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(options.cache_capacity)
+        .segment_size(segment_size)
         .flush_every_ms(None);
     let start = std::time::Instant::now();
     loop {

@@ -2,7 +2,12 @@
 //! charms.reactive's differential oracle) through charm-reactive with a real sled
 //! store in a temporary directory, and prints the oracle's result JSON.
 //!
-//! Usage: `reactive-replay [--compact] PROGRAM.json | -`
+//! Usage: `reactive-replay [--compact] [--stats] PROGRAM.json | -`
+//!
+//! `--stats` also prints, on stderr, one JSON line with the work dispatch did:
+//! `{"tests":N,"iterations":N,"flag_changes":N}` (`tests`: handler predicate
+//! evaluations, FlagWatch checks included).
+//!
 //! Exit status: 0 when a result was printed (also when a handler failed), 2 for an
 //! invalid program or usage.
 
@@ -12,14 +17,16 @@ use std::process::ExitCode;
 use charm_reactive::replay::Program;
 use charm_reactive::store::Store;
 
-const USAGE: &str = "usage: reactive-replay [--compact] PROGRAM.json|-";
+const USAGE: &str = "usage: reactive-replay [--compact] [--stats] PROGRAM.json|-";
 
 fn main() -> ExitCode {
     let mut compact = false;
+    let mut stats = false;
     let mut source = None;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--compact" => compact = true,
+            "--stats" => stats = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -59,14 +66,20 @@ fn main() -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage_error(&format!("cannot read {source}: {e}")),
     };
-    let result = Program::from_json(&text).and_then(|program| program.run_on(&store));
+    let result = Program::from_json(&text).and_then(|program| program.run_measured(&store));
     // Not closed: every commit is durable by now (flushed and fdatasynced),
     // and closing would only add sled's own fsync of its log, a disk flush
     // on a store about to be deleted. The kernel releases its locks at exit.
     std::mem::forget(store);
     drop(dir);
     match result {
-        Ok(result) => {
+        Ok((result, work)) => {
+            if stats {
+                eprintln!(
+                    r#"{{"tests":{},"iterations":{},"flag_changes":{}}}"#,
+                    work.tests, work.iterations, work.flag_changes
+                );
+            }
             let json = if compact {
                 serde_json::to_string(&result)
             } else {
