@@ -36,6 +36,22 @@ pub struct HookOutcome {
     pub stats: DispatchStats,
 }
 
+impl HookOutcome {
+    /// A hook that failed before dispatch: no handler ran, nothing committed.
+    fn not_started(mut log: Vec<LogRecord>, error: EngineError, juju: Box<dyn Backend>) -> HookOutcome {
+        log.push(hook_error(&error));
+        HookOutcome {
+            invoked: Vec::new(),
+            final_flags: Vec::new(),
+            log,
+            error: Some(error),
+            committed: false,
+            juju,
+            stats: DispatchStats::default(),
+        }
+    }
+}
+
 impl std::fmt::Debug for HookOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HookOutcome")
@@ -67,33 +83,11 @@ pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Bo
     };
     let registry = match registry {
         Ok(r) => r,
-        Err(e) => {
-            log.push(hook_error(&e));
-            return HookOutcome {
-                invoked: Vec::new(),
-                final_flags: Vec::new(),
-                log,
-                error: Some(e),
-                committed: false,
-                juju,
-                stats: DispatchStats::default(),
-            };
-        }
+        Err(e) => return HookOutcome::not_started(log, e, juju),
     };
     let mut session = match Session::open(registry, store.transaction(), hook, juju) {
         Ok(s) => s,
-        Err((e, juju)) => {
-            log.push(hook_error(&e));
-            return HookOutcome {
-                invoked: Vec::new(),
-                final_flags: Vec::new(),
-                log,
-                error: Some(e),
-                committed: false,
-                juju,
-                stats: DispatchStats::default(),
-            };
-        }
+        Err((e, juju)) => return HookOutcome::not_started(log, e, juju),
     };
     session.log = log.into();
     let result = run_session(&mut session, restricted).and_then(|phase| commit(&mut session, phase));

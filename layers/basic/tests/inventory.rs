@@ -13,12 +13,7 @@ use support::MemoryUnit;
 #[test]
 fn from_inventory_gets_the_layer_and_reads_config_yaml_from_the_charm_dir() {
     let registry = Registry::from_inventory().unwrap();
-    let names: Vec<&str> = registry.layers().iter().map(|l| l.name()).collect();
-    assert_eq!(
-        names.iter().filter(|n| **n == "basic").count(),
-        1,
-        "{names:?}"
-    );
+    support::layer_names_with_one(&registry, "basic");
 
     let charm = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -34,29 +29,17 @@ fn from_inventory_gets_the_layer_and_reads_config_yaml_from_the_charm_dir() {
     };
     // Flags are gone at exit: watch them in the tracer's lines.
     let ran = u.run("install").ok();
-    let traced = |flag: &str| {
-        ran.log.iter().any(|r| {
-            r.message
-                .lines()
-                .any(|l| l.ends_with(&format!("set flag {flag}")))
-        })
-    };
-    assert!(traced("config.default.port"));
-    assert!(traced("config.set.name"));
-    assert!(!traced("config.default.name"));
+    let traced = ran.traced_sets();
+    assert!(traced.contains(&"config.default.port"), "{traced:?}");
+    assert!(traced.contains(&"config.set.name"), "{traced:?}");
+    assert!(!traced.contains(&"config.default.name"), "{traced:?}");
 
     // Without config.yaml: the options config-get lists, defaults unknown.
     std::fs::remove_file(charm.path().join("config.yaml")).unwrap();
     let ran = u.run("update-status").ok();
-    let traced = |flag: &str| {
-        ran.log.iter().any(|r| {
-            r.message
-                .lines()
-                .any(|l| l.ends_with(&format!("set flag {flag}")))
-        })
-    };
-    assert!(traced("config.set.port"));
-    assert!(!traced("config.default.port"));
+    let traced = ran.traced_sets();
+    assert!(traced.contains(&"config.set.port"), "{traced:?}");
+    assert!(!traced.contains(&"config.default.port"), "{traced:?}");
 
     // A broken config.yaml fails the hook with the file named.
     std::fs::write(charm.path().join("config.yaml"), "options: [oops]\n").unwrap();

@@ -17,12 +17,7 @@ charm_reactive::register_layer!(BasicLayer::with_options(ConfigOptions::new([(
 #[test]
 fn the_charms_registration_replaces_the_crates_default() {
     let registry = Registry::from_inventory().unwrap();
-    let names: Vec<&str> = registry.layers().iter().map(|l| l.name()).collect();
-    assert_eq!(
-        names.iter().filter(|n| **n == "basic").count(),
-        1,
-        "{names:?}"
-    );
+    support::layer_names_with_one(&registry, "basic");
 
     // The charm's options are the ones used: port's default is known without
     // any config.yaml, and no other option is managed.
@@ -32,15 +27,13 @@ fn the_charms_registration_replaces_the_crates_default() {
         _ => unreachable!(),
     };
     let ran = u.run("install").ok();
-    // The tracer's one-line records of the start step (the dispatch summary
-    // that follows repeats the flags in one record).
-    let traced: Vec<&str> = ran
-        .log
-        .iter()
-        .filter_map(|r| r.message.strip_prefix("tracer: set flag config."))
-        .collect();
     assert_eq!(
-        traced,
-        ["changed", "changed.port", "set.port", "default.port"]
+        ran.traced_sets(),
+        [
+            "config.changed",
+            "config.changed.port",
+            "config.set.port",
+            "config.default.port"
+        ]
     );
 }

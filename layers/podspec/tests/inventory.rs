@@ -3,14 +3,12 @@
 
 use charm_reactive_podspec as _;
 
+#[path = "../../basic/tests/support/mod.rs"]
+mod support;
+
 #[test]
 fn from_inventory_gets_the_layer_once_and_reads_app_scope() {
     let registry = charm_reactive::Registry::from_inventory().unwrap();
-    let names: Vec<&str> = registry.layers().iter().map(|l| l.name()).collect();
-    assert_eq!(
-        names.iter().filter(|n| **n == "podspec").count(),
-        1,
-        "{names:?}"
-    );
+    support::layer_names_with_one(&registry, "podspec");
     assert!(registry.uses_app_scope());
 }

@@ -6,14 +6,13 @@
 mod support;
 
 use charm_reactive::backend::StatusState;
-use charm_reactive::hook_env::RelationContext;
 use charm_reactive::log::Level;
-use charm_reactive::{DyingLayer, Handler, HookInfo, Registry};
+use charm_reactive::{DyingLayer, Handler, Registry};
 use charm_reactive_basic::{BasicLayer, ConfigOptions};
 use charm_reactive_leadership::LeadershipLayer;
 use charm_reactive_podspec::{set_pod_spec, PodSpecLayer, Spec};
 use charm_reactive_status::{active, blocked, maintenance, StatusLayer};
-use support::{Hook, MemoryUnit};
+use support::{departing, Hook, MemoryUnit};
 
 const BASE_URL: &str = "http://sse:8080";
 
@@ -66,18 +65,6 @@ fn consumer() -> Registry {
         )
         .build()
         .unwrap()
-}
-
-fn departing(unit: &str) -> HookInfo {
-    let mut info = HookInfo::new("sse-endpoint-relation-departed", unit);
-    info.relation = Some(RelationContext {
-        name: "sse-endpoint".into(),
-        id: "sse-endpoint:1".into(),
-        remote_unit: Some("mock/0".into()),
-        remote_app: Some("mock".into()),
-        departing_unit: Some(unit.into()),
-    });
-    info
 }
 
 fn outcome(u: &MemoryUnit) -> Option<String> {

@@ -3,15 +3,13 @@
 
 use charm_reactive_status as _;
 
+#[path = "../../basic/tests/support/mod.rs"]
+mod support;
+
 #[test]
 fn from_inventory_gets_the_layer_once_after_the_dying_layer() {
     let registry = charm_reactive::Registry::from_inventory().unwrap();
-    let names: Vec<&str> = registry.layers().iter().map(|l| l.name()).collect();
-    assert_eq!(
-        names.iter().filter(|n| **n == "status").count(),
-        1,
-        "{names:?}"
-    );
+    let names = support::layer_names_with_one(&registry, "status");
     let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
     assert!(pos("dying") < pos("status"), "{names:?}");
 }

@@ -5,14 +5,13 @@
 mod support;
 
 use charm_reactive::backend::{Status, StatusState};
-use charm_reactive::hook_env::RelationContext;
 use charm_reactive::log::Level;
-use charm_reactive::{Context, DyingLayer, Handler, HookInfo, Registry};
+use charm_reactive::{Context, DyingLayer, Handler, Registry};
 use charm_reactive_status::{
     active, blocked, maint, maintenance, status_set, status_set_by, waiting, StatusLayer,
     WorkloadState,
 };
-use support::{Hook, MemoryUnit};
+use support::{departing, Hook, MemoryUnit};
 
 type Step = fn(&mut Context<'_>) -> Result<(), charm_reactive_status::StatusError>;
 
@@ -155,20 +154,6 @@ fn states_given_as_strings_are_checked() {
     ]);
     u.run("start").ok();
     assert_eq!(statuses(&mut u), [(StatusState::Blocked, "x".to_owned())]);
-}
-
-/// con6/2's `sse-endpoint-relation-departed` in the seed, as Juju >= 2.8 runs
-/// it: this unit is the departing one.
-fn departing(unit: &str) -> HookInfo {
-    let mut info = HookInfo::new("sse-endpoint-relation-departed", unit);
-    info.relation = Some(RelationContext {
-        name: "sse-endpoint".into(),
-        id: "sse-endpoint:1".into(),
-        remote_unit: Some("mock/0".into()),
-        remote_app: Some("mock".into()),
-        departing_unit: Some(unit.into()),
-    });
-    info
 }
 
 #[test]

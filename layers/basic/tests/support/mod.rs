@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use charm_reactive::backend::{Backend, HookTools, MemoryBackend, Model};
+use charm_reactive::hook_env::RelationContext;
 use charm_reactive::log::{Level, LogRecord};
 use charm_reactive::store::{codec, Store};
 use charm_reactive::{inspect, run_hook, EngineError, Handler, HookInfo, Registry};
@@ -49,6 +50,19 @@ impl Ran {
         self.log
             .iter()
             .any(|r| r.level == level && r.message.contains(text))
+    }
+
+    /// The flags the tracer reports set (`tracer: set flag <flag>` lines), in
+    /// order of first report: how a test sees flags that a layer sets at start
+    /// and clears at exit.
+    pub fn traced_sets(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.log
+            .iter()
+            .flat_map(|r| r.message.lines())
+            .filter_map(|l| l.strip_prefix("tracer: set flag "))
+            .filter(|f| seen.insert(*f))
+            .collect()
     }
 
     /// The invocations of one tool, arguments only.
@@ -199,10 +213,39 @@ impl MemoryUnit {
 
     /// The committed flags.
     pub fn flags(&self) -> Vec<String> {
-        charm_reactive::inspect::read_flags(&self.store)
-            .unwrap()
-            .into_keys()
-            .collect()
+        committed_flags(&self.store)
+    }
+}
+
+/// The committed flags of `store`, sorted.
+pub fn committed_flags(store: &Store) -> Vec<String> {
+    inspect::read_flags(store).unwrap().into_keys().collect()
+}
+
+/// The names of `registry`'s layers in start order, checking that `name` is
+/// among them exactly once (a layer registered twice would run twice).
+pub fn layer_names_with_one(registry: &Registry, name: &str) -> Vec<&'static str> {
+    let names: Vec<&'static str> = registry.layers().iter().map(|l| l.name()).collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == name).count(),
+        1,
+        "{name} once in {names:?}"
+    );
+    names
+}
+
+/// con6/2's `sse-endpoint-relation-departed` in the seed, as Juju >= 2.8 runs
+/// it for `unit`: this unit is the departing one.
+pub fn departing(unit: &str) -> HookInfo {
+    HookInfo {
+        relation: Some(RelationContext {
+            name: "sse-endpoint".into(),
+            id: "sse-endpoint:1".into(),
+            remote_unit: Some("mock/0".into()),
+            remote_app: Some("mock".into()),
+            departing_unit: Some(unit.into()),
+        }),
+        ..HookInfo::new("sse-endpoint-relation-departed", unit)
     }
 }
 
@@ -441,9 +484,6 @@ impl FakeUnit {
 
     /// The committed flags.
     pub fn flags(&self) -> Vec<String> {
-        charm_reactive::inspect::read_flags(&self.store)
-            .unwrap()
-            .into_keys()
-            .collect()
+        committed_flags(&self.store)
     }
 }
