@@ -33,8 +33,9 @@ pub trait Layer: Send + Sync + 'static {
     /// The layer's name, for logs and errors.
     fn name(&self) -> &'static str;
 
-    /// Where the layer runs among layers: lower first; ties by name. The layers
-    /// of this workspace use 0 (basic), 10 (leadership), 20 (endpoints), 90 (status).
+    /// Where the layer's start step runs among layers: lower first; ties by
+    /// name (exit steps follow [`exit_order`](Self::exit_order)). The layers of
+    /// this workspace use 0 (basic), 10 (leadership), 20 (endpoints), 90 (status).
     fn order(&self) -> i32 {
         50
     }
