@@ -775,7 +775,6 @@ fn endpoint_name_handlers_run_once_per_relation_with_their_endpoint() {
     let unserved = Handler::new("relations/http/requires.rs:3:never", |_| Ok(()))
         .when_all(["{endpoint_name}.x"]);
     let registry = builder()
-        .layer(EndpointLayer::new([EndpointKind::requires("pgsql")]))
         .handler(
             h.when_all(["endpoint.{endpoint_name}.joined"])
                 .when_not(["{endpoint_name}.connected"]),

@@ -13,7 +13,6 @@ use crate::session::{HookInfo, Session};
 
 /// Store key prefix of each endpoint's departed units
 /// (charms.reactive's `reactive.endpoints.departed.<endpoint>`).
-const DEPARTED_KEY: &str = "internal/endpoints/departed/";
 
 /// Every managed endpoint of this hook (a session extension).
 #[derive(Default)]
@@ -225,7 +224,7 @@ impl EndpointState {
 }
 
 fn departed_key(endpoint: &str) -> String {
-    format!("{DEPARTED_KEY}{endpoint}")
+    crate::session::keys::internal(crate::session::keys::DEPARTED, endpoint)
 }
 
 /// A departing unit's bag: still readable in its `-departed` hook on Juju; if
