@@ -16,16 +16,27 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 
 fn chain(n: usize) -> String {
     let handlers: Vec<String> = (0..n)
-        .map(|i| format!(r#"{{"id":"h{i}","when_all":["f{i}"],"actions":[{{"set":"f{}"}}]}}"#, i + 1))
+        .map(|i| {
+            format!(
+                r#"{{"id":"h{i}","when_all":["f{i}"],"actions":[{{"set":"f{}"}}]}}"#,
+                i + 1
+            )
+        })
         .collect();
-    format!(r#"{{"hook":"update-status","initial_flags":["f0"],"handlers":[{}]}}"#, handlers.join(","))
+    format!(
+        r#"{{"hook":"update-status","initial_flags":["f0"],"handlers":[{}]}}"#,
+        handlers.join(",")
+    )
 }
 
 fn wide(n: usize) -> String {
     let handlers: Vec<String> = (0..n)
         .map(|i| format!(r#"{{"id":"h{i}","when_all":["go"],"actions":[{{"set":"done"}}]}}"#))
         .collect();
-    format!(r#"{{"hook":"update-status","initial_flags":["go"],"handlers":[{}]}}"#, handlers.join(","))
+    format!(
+        r#"{{"hook":"update-status","initial_flags":["go"],"handlers":[{}]}}"#,
+        handlers.join(",")
+    )
 }
 
 /// A cascade of `n` triggers: setting t0 sets t1, ... tn, in one handler's call.
@@ -41,7 +52,10 @@ fn cascade(n: usize) -> String {
 
 fn random_corpus() -> Vec<Program> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/random");
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.retain(|p| p.to_string_lossy().ends_with(".program.json"));
     files.sort();
     files
@@ -55,13 +69,22 @@ fn random_corpus() -> Vec<Program> {
 fn seeded(program: &Program) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s")).unwrap();
-    charm_reactive::inspect::write_flags(&store, program.initial_flags.iter().map(|f| (f.as_str(), None))).unwrap();
+    charm_reactive::inspect::write_flags(
+        &store,
+        program.initial_flags.iter().map(|f| (f.as_str(), None)),
+    )
+    .unwrap();
     (dir, store)
 }
 
 fn hook(registry: &Arc<Registry>, store: &Store, name: &str) -> charm_reactive::HookOutcome {
     let juju = Box::new(MemoryBackend::new(Model::new("app/0")));
-    run_hook(Arc::clone(registry), store, HookInfo::new(name, "app/0"), juju)
+    run_hook(
+        Arc::clone(registry),
+        store,
+        HookInfo::new(name, "app/0"),
+        juju,
+    )
 }
 
 fn bench_program(c: &mut Criterion, group: &str, label: usize, json: &str) {
@@ -70,13 +93,14 @@ fn bench_program(c: &mut Criterion, group: &str, label: usize, json: &str) {
     let (_dir, store) = seeded(&program);
     let stats = hook(&registry, &store, &program.hook).stats;
     eprintln!("{group}/{label}: {stats:?}");
-    c.benchmark_group(group).bench_function(BenchmarkId::from_parameter(label), |b| {
-        b.iter_batched(
-            || seeded(&program),
-            |(_dir, store)| black_box(hook(&registry, &store, &program.hook).invoked.len()),
-            BatchSize::PerIteration,
-        )
-    });
+    c.benchmark_group(group)
+        .bench_function(BenchmarkId::from_parameter(label), |b| {
+            b.iter_batched(
+                || seeded(&program),
+                |(_dir, store)| black_box(hook(&registry, &store, &program.hook).invoked.len()),
+                BatchSize::PerIteration,
+            )
+        });
 }
 
 fn dispatch(c: &mut Criterion) {
@@ -88,12 +112,17 @@ fn dispatch(c: &mut Criterion) {
         bench_program(c, "trigger-cascade", n, &cascade(n));
     }
     let corpus = random_corpus();
-    let registries: Vec<_> = corpus.iter().map(|p| Arc::new(p.registry().unwrap())).collect();
+    let registries: Vec<_> = corpus
+        .iter()
+        .map(|p| Arc::new(p.registry().unwrap()))
+        .collect();
     c.bench_function("random-50-programs", |b| {
         b.iter_batched(
             || corpus.iter().map(seeded).collect::<Vec<_>>(),
             |stores| {
-                for ((program, registry), (_dir, store)) in corpus.iter().zip(&registries).zip(&stores) {
+                for ((program, registry), (_dir, store)) in
+                    corpus.iter().zip(&registries).zip(&stores)
+                {
                     black_box(hook(registry, store, &program.hook).committed);
                 }
             },

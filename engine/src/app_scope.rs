@@ -156,7 +156,11 @@ impl AppScope {
     }
 
     /// Writes any leader setting in this hook's one leader-set (`None` deletes).
-    pub(crate) fn set_setting(&mut self, key: &str, value: Option<String>) -> Result<(), EngineError> {
+    pub(crate) fn set_setting(
+        &mut self,
+        key: &str,
+        value: Option<String>,
+    ) -> Result<(), EngineError> {
         self.write(key, key, value)
     }
 
@@ -193,7 +197,8 @@ impl AppScope {
     /// Records an application flag's new state (`None`: cleared).
     pub(crate) fn write_flag(&mut self, flag: &str, value: Option<&FlagValue>) {
         let name = flag.strip_prefix(APP_FLAG_PREFIX).unwrap_or(flag);
-        self.pending.insert(flag_key(name), value.map(encode_flag_value));
+        self.pending
+            .insert(flag_key(name), value.map(encode_flag_value));
     }
 
     /// An application value, as JSON text.
@@ -282,11 +287,18 @@ mod tests {
         let changes = scope.changes().unwrap();
         let mut next = AppScope::default();
         let written = changes.into_iter().map(|(k, v)| (k, v.unwrap()));
-        next.load(written.chain([("unrelated".to_owned(), "x".to_owned())]).collect());
+        next.load(
+            written
+                .chain([("unrelated".to_owned(), "x".to_owned())])
+                .collect(),
+        );
         assert_eq!(next.settings().keys().collect::<Vec<_>>(), ["unrelated"]);
         assert_eq!(
             next.flags().unwrap(),
-            [("app:a".to_owned(), None), ("app:b".to_owned(), Some(vec![1, 0xff]))]
+            [
+                ("app:a".to_owned(), None),
+                ("app:b".to_owned(), Some(vec![1, 0xff]))
+            ]
         );
     }
 
@@ -294,9 +306,12 @@ mod tests {
     fn only_real_changes_are_written_and_deletes_are_empty() {
         let mut scope = AppScope::default();
         scope.load(
-            [("charm-reactive.app.kv.x".to_owned(), "1".to_owned()), ("charm-reactive.app.kv.y".to_owned(), "2".to_owned())]
-                .into_iter()
-                .collect(),
+            [
+                ("charm-reactive.app.kv.x".to_owned(), "1".to_owned()),
+                ("charm-reactive.app.kv.y".to_owned(), "2".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
         );
         scope.set("x", "1".into()).unwrap();
         scope.unset("y");
@@ -310,10 +325,16 @@ mod tests {
     #[test]
     fn oversized_values_are_refused_clearly() {
         let mut scope = AppScope::default();
-        let err = scope.set("spec", "x".repeat(MAX_ARGUMENT_BYTES)).unwrap_err();
+        let err = scope
+            .set("spec", "x".repeat(MAX_ARGUMENT_BYTES))
+            .unwrap_err();
         assert!(err.to_string().contains("spec"), "{err}");
         let mut garbage = AppScope::default();
-        garbage.load([("charm-reactive.app.flag.f".to_owned(), "zz".to_owned())].into_iter().collect());
+        garbage.load(
+            [("charm-reactive.app.flag.f".to_owned(), "zz".to_owned())]
+                .into_iter()
+                .collect(),
+        );
         assert!(garbage.flags().is_err());
     }
 

@@ -3,9 +3,9 @@
 use charm_reactive_store::layout::KV_PREFIX;
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::backend::Backend;
 use crate::log::Level;
 use crate::session::{keys, HookInfo, Session};
-use crate::backend::Backend;
 use crate::{EngineError, Trigger};
 
 /// A handler's view of the hook: flags, the unit's key/value store, and the hook.
@@ -141,16 +141,29 @@ impl<'a> Context<'a> {
 
     /// Whether `value` differs from the one last passed under `key`, recording it
     /// (charms.reactive's `data_changed`). The first call for a key is `true`.
-    pub fn data_changed<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<bool, EngineError> {
+    pub fn data_changed<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<bool, EngineError> {
         self.compare_data(key, value, true)
     }
 
     /// Like [`data_changed`](Self::data_changed), without recording.
-    pub fn is_data_changed<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<bool, EngineError> {
+    pub fn is_data_changed<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+    ) -> Result<bool, EngineError> {
         self.compare_data(key, value, false)
     }
 
-    fn compare_data<T: Serialize + ?Sized>(&mut self, key: &str, value: &T, record: bool) -> Result<bool, EngineError> {
+    fn compare_data<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+        record: bool,
+    ) -> Result<bool, EngineError> {
         let hash = crate::hash::value_hash(value).map_err(|e| EngineError::Value {
             what: format!("data_changed key {key:?}"),
             op: "encoded",
@@ -214,7 +227,6 @@ impl<'a> Context<'a> {
     pub fn warn(&self, message: impl Into<String>) {
         self.session.log(Level::Warning, message);
     }
-
 }
 
 /// The unit's typed key/value store, in the hook's transaction.
@@ -261,11 +273,15 @@ impl AppData<'_> {
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, EngineError> {
         match self.session.app.get(key) {
             None => Ok(None),
-            Some(json) => crate::app_scope::decode_value(json).map(Some).map_err(|e| EngineError::Value {
-                what: format!("application value {key:?}"),
-                op: "decoded",
-                reason: e.to_string(),
-            }),
+            Some(json) => {
+                crate::app_scope::decode_value(json)
+                    .map(Some)
+                    .map_err(|e| EngineError::Value {
+                        what: format!("application value {key:?}"),
+                        op: "decoded",
+                        reason: e.to_string(),
+                    })
+            }
         }
     }
 
@@ -279,7 +295,8 @@ impl AppData<'_> {
         if self.session.app.get(key) == Some(json.as_str()) {
             return Ok(());
         }
-        self.session.check_app_write(&format!("setting application value {key:?}"))?;
+        self.session
+            .check_app_write(&format!("setting application value {key:?}"))?;
         self.session.app.set(key, json)
     }
 
@@ -288,7 +305,8 @@ impl AppData<'_> {
         if self.session.app.get(key).is_none() {
             return Ok(());
         }
-        self.session.check_app_write(&format!("removing application value {key:?}"))?;
+        self.session
+            .check_app_write(&format!("removing application value {key:?}"))?;
         self.session.app.unset(key);
         Ok(())
     }
@@ -312,11 +330,16 @@ impl AppData<'_> {
     /// Writes a raw leader setting (leader only; `None` deletes) in this hook's
     /// one `leader-set`, at commit: unlike `leader-set` run by hand, it is
     /// discarded if the hook fails.
-    pub fn set_leader_setting(&mut self, key: &str, value: Option<&str>) -> Result<(), EngineError> {
+    pub fn set_leader_setting(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), EngineError> {
         if self.session.app.setting(key) == value {
             return Ok(());
         }
-        self.session.check_app_write(&format!("setting leader setting {key:?}"))?;
+        self.session
+            .check_app_write(&format!("setting leader setting {key:?}"))?;
         self.session.app.set_setting(key, value.map(str::to_owned))
     }
 }

@@ -32,7 +32,11 @@ impl Session {
             self.start_phase(Phase::Restricted, &queue);
             return self.invoke(queue);
         }
-        let first = if self.hook.action.is_some() { Phase::Action } else { Phase::Hooks };
+        let first = if self.hook.action.is_some() {
+            Phase::Action
+        } else {
+            Phase::Hooks
+        };
         self.phase = Some(first);
         let queue = self.test_all();
         self.start_phase(first, &queue);
@@ -58,7 +62,9 @@ impl Session {
     }
 
     fn test_all(&mut self) -> Vec<HandlerIdx> {
-        (0..self.registry.handlers().len()).filter(|&h| self.test(h)).collect()
+        (0..self.registry.handlers().len())
+            .filter(|&h| self.test(h))
+            .collect()
     }
 
     fn start_dispatch(&mut self) {
@@ -66,7 +72,10 @@ impl Session {
             return;
         }
         let flags = self.flags.sorted();
-        self.tracer.emit(format_args!("starting handler dispatch, {} flags set", flags.len()));
+        self.tracer.emit(format_args!(
+            "starting handler dispatch, {} flags set",
+            flags.len()
+        ));
         for f in &flags {
             self.tracer.emit(format_args!("set flag {f}"));
         }
@@ -83,14 +92,20 @@ impl Session {
         }
         self.tracer.reset_active(queue);
         match phase {
-            Phase::Other => self
-                .tracer
-                .emit(format_args!("main dispatch loop, {} handlers queued", queue.len())),
-            p => self
-                .tracer
-                .emit(format_args!("{} phase, {} handlers queued", p.as_str(), queue.len())),
+            Phase::Other => self.tracer.emit(format_args!(
+                "main dispatch loop, {} handlers queued",
+                queue.len()
+            )),
+            p => self.tracer.emit(format_args!(
+                "{} phase, {} handlers queued",
+                p.as_str(),
+                queue.len()
+            )),
         }
-        let mut ids: Vec<&str> = queue.iter().map(|&h| self.registry.handlers()[h].id()).collect();
+        let mut ids: Vec<&str> = queue
+            .iter()
+            .map(|&h| self.registry.handlers()[h].id())
+            .collect();
         ids.sort_unstable();
         for id in ids {
             self.tracer.emit(format_args!("++   queue handler {id}"));

@@ -12,7 +12,9 @@ pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
 
 /// The hash of a serde value's canonical JSON: maps sorted by key, as
 /// charms.reactive's `json.dumps(sort_keys=True)`.
-pub(crate) fn value_hash<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+pub(crate) fn value_hash<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<String, serde_json::Error> {
     // Going through `Value` sorts every map (serde_json's default `Map` is a BTreeMap).
     let canonical = serde_json::to_vec(&serde_json::to_value(value)?)?;
     Ok(hex_sha256(&canonical))

@@ -104,16 +104,25 @@ mod tests {
         write_flags(&store, [("f", None)]).unwrap();
         write_kv(&store, [("a", codec::encode(&1u8).unwrap())]).unwrap();
         write_internal(&store, [("phase", codec::encode("other").unwrap())]).unwrap();
-        assert_eq!(read_flags(&store).unwrap().into_keys().collect::<Vec<_>>(), ["f"]);
+        assert_eq!(
+            read_flags(&store).unwrap().into_keys().collect::<Vec<_>>(),
+            ["f"]
+        );
         let kv = read_kv(&store).unwrap();
         assert_eq!(kv.keys().collect::<Vec<_>>(), ["a"]);
         assert_eq!(codec::decode::<u8>(&kv["a"]).unwrap(), 1);
         let internal = read_internal(&store).unwrap();
         assert_eq!(internal.keys().collect::<Vec<_>>(), ["phase"]);
-        assert_eq!(codec::decode::<String>(&internal["phase"]).unwrap(), "other");
+        assert_eq!(
+            codec::decode::<String>(&internal["phase"]).unwrap(),
+            "other"
+        );
         // Where a hook's Context::kv() and bookkeeping find them.
         let tx = store.transaction();
         assert_eq!(tx.get::<u8>("kv/a").unwrap(), Some(1));
-        assert_eq!(tx.get::<String>("internal/phase").unwrap().as_deref(), Some("other"));
+        assert_eq!(
+            tx.get::<String>("internal/phase").unwrap().as_deref(),
+            Some("other")
+        );
     }
 }

@@ -29,16 +29,16 @@ pub mod backend;
 pub mod condition;
 mod context;
 mod dispatch;
-mod entry;
 pub mod dying;
 pub mod endpoint;
+mod entry;
 mod error;
 pub mod events;
 mod flags;
 mod handler;
 mod handler_result;
-mod hex;
 mod hash;
+mod hex;
 pub mod hook_env;
 pub mod inspect;
 pub mod layer;
@@ -57,22 +57,22 @@ pub use charm_reactive_store as store;
 pub use condition::{Condition, Phase, RestrictedHook};
 pub use context::{AppData, Context, Kv};
 pub use dispatch::MAX_ITERATIONS;
+pub use dying::{DyingLayer, DYING_FLAG};
+pub use entry::{main, run_with, send_log, store_path, Charm, EVENTS_ENV, STORE_ENV};
 pub use error::EngineError;
 pub use flags::FlagValue;
 pub use handler::{Action, Handler};
 pub use handler_result::IntoHandlerResult;
 pub use layer::Layer;
 pub use registry::Registry;
-pub use dying::{DyingLayer, DYING_FLAG};
-pub use entry::{main, run_with, send_log, store_path, Charm, EVENTS_ENV, STORE_ENV};
 pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
 pub use session::{DispatchStats, HookInfo};
 pub use trigger::{Trigger, TriggerOn};
 pub use unit_state::UnitStore;
 
 pub use charm_reactive_macros::{
-    action, collect_metrics, hook, meter_status_changed, not_unless, only_once, register_trigger, when,
-    when_all, when_any, when_file_changed, when_none, when_not, when_not_all,
+    action, collect_metrics, hook, meter_status_changed, not_unless, only_once, register_trigger,
+    when, when_all, when_any, when_file_changed, when_none, when_not, when_not_all,
 };
 
 /// What the macros' expansions refer to. Not a public API.
@@ -84,10 +84,17 @@ pub mod __private {
     /// charms.reactive's `not_unless` check: warns when a function runs before
     /// its flags are set.
     pub fn not_unless(ctx: &crate::Context<'_>, id: &str, flags: &[&str]) {
-        let missing: Vec<&str> = flags.iter().copied().filter(|f| !ctx.is_flag_set(f)).collect();
+        let missing: Vec<&str> = flags
+            .iter()
+            .copied()
+            .filter(|f| !ctx.is_flag_set(f))
+            .collect();
         if !missing.is_empty() {
             let plural = if missing.len() > 1 { "s" } else { "" };
-            ctx.warn(format!("{id} called before flag{plural}: {}", missing.join(", ")));
+            ctx.warn(format!(
+                "{id} called before flag{plural}: {}",
+                missing.join(", ")
+            ));
         }
     }
 }

@@ -118,7 +118,11 @@ impl RegistryBuilder {
     /// with one name, the first added is kept (see [`layer`](Self::layer)).
     pub fn build(self) -> Result<Registry, crate::EngineError> {
         let mut names = HashSet::new();
-        let mut layers: Vec<Arc<dyn Layer>> = self.layers.into_iter().filter(|l| names.insert(l.name())).collect();
+        let mut layers: Vec<Arc<dyn Layer>> = self
+            .layers
+            .into_iter()
+            .filter(|l| names.insert(l.name()))
+            .collect();
         layers.sort_by(|a, b| (a.order(), a.name()).cmp(&(b.order(), b.name())));
         let trigger_flags = self.triggers.iter().flat_map(|t| {
             let on = match &t.on {
@@ -128,7 +132,9 @@ impl RegistryBuilder {
         });
         let uses_app_scope = self.app_scope
             || layers.iter().any(|l| l.uses_app_scope())
-            || trigger_flags.into_iter().any(|f| crate::app_scope::is_app_flag(f));
+            || trigger_flags
+                .into_iter()
+                .any(|f| crate::app_scope::is_app_flag(f));
         let mut exit_layers: Vec<Arc<dyn Layer>> = layers.iter().rev().cloned().collect();
         exit_layers.sort_by_key(|l| l.exit_order());
         let mut registry = Registry {
@@ -144,10 +150,16 @@ impl RegistryBuilder {
                 continue;
             }
             if !seen.insert(handler.id().to_owned()) {
-                return Err(crate::EngineError::DuplicateHandler(handler.id().to_owned()));
+                return Err(crate::EngineError::DuplicateHandler(
+                    handler.id().to_owned(),
+                ));
             }
             let idx = registry.handlers.len();
-            let watched: Vec<String> = handler.watched_flags().into_iter().map(str::to_owned).collect();
+            let watched: Vec<String> = handler
+                .watched_flags()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             if watched.is_empty() {
                 registry.unwatched.push(idx);
             }
@@ -202,7 +214,11 @@ impl Registry {
         if let Some(endpoints) = crate::endpoint::EndpointLayer::from_inventory() {
             layers.push((true, Arc::new(endpoints)));
         }
-        layers.extend(inventory::iter::<LayerRegistration>.into_iter().map(|l| (l.is_default, (l.build)())));
+        layers.extend(
+            inventory::iter::<LayerRegistration>
+                .into_iter()
+                .map(|l| (l.is_default, (l.build)())),
+        );
         for layer in inventory_layers(layers)? {
             builder = builder.layer_arc(layer);
         }
@@ -215,7 +231,10 @@ impl Registry {
     /// [`crate::endpoint`]), and dropped if it serves none. Other handlers,
     /// triggers and layers are kept as they are, in order. Call it once, before
     /// the first hook; an expanded registry expands to itself.
-    pub fn expand_endpoints(&self, relations: &[crate::pattern::RelationSpec]) -> Result<Registry, crate::EngineError> {
+    pub fn expand_endpoints(
+        &self,
+        relations: &[crate::pattern::RelationSpec],
+    ) -> Result<Registry, crate::EngineError> {
         let mut builder = Registry::builder().app_scope(self.uses_app_scope);
         for handler in &self.handlers {
             for expanded in crate::endpoint::expand_handler(handler, relations) {
@@ -286,7 +305,9 @@ impl Registry {
 /// default whose name a non-default registration also has is dropped. Any
 /// other name registered twice is refused: inventory's order is unspecified, so
 /// "first wins" would pick at random.
-fn inventory_layers(registrations: Vec<(bool, Arc<dyn Layer>)>) -> Result<Vec<Arc<dyn Layer>>, crate::EngineError> {
+fn inventory_layers(
+    registrations: Vec<(bool, Arc<dyn Layer>)>,
+) -> Result<Vec<Arc<dyn Layer>>, crate::EngineError> {
     let replaced: HashSet<&'static str> = registrations
         .iter()
         .filter(|(is_default, _)| !is_default)
@@ -311,7 +332,10 @@ impl fmt::Debug for Registry {
         f.debug_struct("Registry")
             .field("handlers", &self.handlers.len())
             .field("triggers", &self.triggers.len())
-            .field("layers", &self.layers.iter().map(|l| l.name()).collect::<Vec<_>>())
+            .field(
+                "layers",
+                &self.layers.iter().map(|l| l.name()).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -360,7 +384,10 @@ mod tests {
             .layer(Named("basic", "second"))
             .build()
             .unwrap();
-        assert_eq!(names_and_tags(registry.layers()), [("status", 1), ("basic", 5)]);
+        assert_eq!(
+            names_and_tags(registry.layers()),
+            [("status", 1), ("basic", 5)]
+        );
     }
 
     /// A layer with an order and an exit order.
@@ -389,8 +416,14 @@ mod tests {
             .build()
             .unwrap();
         let names = |layers: &[Arc<dyn Layer>]| layers.iter().map(|l| l.name()).collect::<Vec<_>>();
-        assert_eq!(names(registry.layers()), ["dying", "basic", "a-tie", "b-tie", "status"]);
-        assert_eq!(names(registry.exit_layers()), ["b-tie", "a-tie", "basic", "dying", "status"]);
+        assert_eq!(
+            names(registry.layers()),
+            ["dying", "basic", "a-tie", "b-tie", "status"]
+        );
+        assert_eq!(
+            names(registry.exit_layers()),
+            ["b-tie", "a-tie", "basic", "dying", "status"]
+        );
     }
 
     #[test]
@@ -402,17 +435,28 @@ mod tests {
             reg(true, "status", "crate"),
         ])
         .unwrap();
-        assert_eq!(names_and_tags(&kept), [("dying", 6), ("basic", 7), ("status", 5)]);
+        assert_eq!(
+            names_and_tags(&kept),
+            [("dying", 6), ("basic", 7), ("status", 5)]
+        );
     }
 
     #[test]
     fn two_inventory_registrations_of_one_rank_are_refused() {
         for (first, second) in [(true, true), (false, false)] {
-            let Err(err) = inventory_layers(vec![reg(first, "basic", "x"), reg(second, "basic", "y")]) else {
+            let Err(err) =
+                inventory_layers(vec![reg(first, "basic", "x"), reg(second, "basic", "y")])
+            else {
                 panic!("basic twice was accepted");
             };
-            assert!(matches!(&err, EngineError::DuplicateLayer(n) if n == "basic"), "{err}");
-            assert!(err.to_string().contains("\"basic\" is registered twice"), "{err}");
+            assert!(
+                matches!(&err, EngineError::DuplicateLayer(n) if n == "basic"),
+                "{err}"
+            );
+            assert!(
+                err.to_string().contains("\"basic\" is registered twice"),
+                "{err}"
+            );
         }
     }
 }

@@ -17,7 +17,6 @@ use crate::{EngineError, Registry};
 /// `post-series-upgrade`.
 pub const SERIES_UPGRADE_FLAG: &str = "upgrade.series.in-progress";
 
-
 /// What a hook did.
 pub struct HookOutcome {
     /// Ids of the handlers entered, in order (a failing one included).
@@ -38,7 +37,11 @@ pub struct HookOutcome {
 
 impl HookOutcome {
     /// A hook that failed before dispatch: no handler ran, nothing committed.
-    fn not_started(mut log: Vec<LogRecord>, error: EngineError, juju: Box<dyn Backend>) -> HookOutcome {
+    fn not_started(
+        mut log: Vec<LogRecord>,
+        error: EngineError,
+        juju: Box<dyn Backend>,
+    ) -> HookOutcome {
         log.push(hook_error(&error));
         HookOutcome {
             invoked: Vec::new(),
@@ -69,9 +72,17 @@ impl std::fmt::Debug for HookOutcome {
 /// On success the application scope's changes go out in one `leader-set`, then
 /// every unit change (flags, key/values, bookkeeping) is committed as one batch;
 /// on failure nothing is written, and the outcome says why.
-pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Box<dyn Backend>) -> HookOutcome {
+pub fn run_hook(
+    registry: Arc<Registry>,
+    store: &Store,
+    hook: HookInfo,
+    juju: Box<dyn Backend>,
+) -> HookOutcome {
     let restricted = RestrictedHook::from_hook(&hook.name).is_some() && hook.action.is_none();
-    let mut log = vec![LogRecord::new(Level::Info, format!("Reactive main running for hook {}", hook.name))];
+    let mut log = vec![LogRecord::new(
+        Level::Info,
+        format!("Reactive main running for hook {}", hook.name),
+    )];
     if restricted {
         log.push(LogRecord::new(Level::Info, "Restricted mode."));
     }
@@ -90,7 +101,8 @@ pub fn run_hook(registry: Arc<Registry>, store: &Store, hook: HookInfo, juju: Bo
         Err((e, juju)) => return HookOutcome::not_started(log, e, juju),
     };
     session.log = log.into();
-    let result = run_session(&mut session, restricted).and_then(|phase| commit(&mut session, phase));
+    let result =
+        run_session(&mut session, restricted).and_then(|phase| commit(&mut session, phase));
     let Session {
         invoked,
         flags,
@@ -168,9 +180,14 @@ fn commit(session: &mut Session, phase: Phase) -> Result<(), EngineError> {
     }
     let changes = session.app.changes()?;
     if !changes.is_empty() {
-        session.juju.leader_set(&changes).map_err(EngineError::from)?;
+        session
+            .juju
+            .leader_set(&changes)
+            .map_err(EngineError::from)?;
     }
-    session.tx.set(&keys::internal(keys::PHASE, ""), phase.as_str())?;
+    session
+        .tx
+        .set(&keys::internal(keys::PHASE, ""), phase.as_str())?;
     Ok(())
 }
 
@@ -195,7 +212,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("unit.sled")).unwrap();
         let juju = MemoryBackend::new(Model::new("app/0"));
-        run_hook(Arc::new(registry), &store, HookInfo::new(hook, "app/0"), Box::new(juju))
+        run_hook(
+            Arc::new(registry),
+            &store,
+            HookInfo::new(hook, "app/0"),
+            Box::new(juju),
+        )
     }
 
     /// Sets `config.changed` at start and clears it at exit, as layer-basic does.
@@ -233,7 +255,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("unit.sled")).unwrap();
         let juju = MemoryBackend::new(Model::new("app/0"));
-        let out = run_hook(Arc::new(registry), &store, HookInfo::new("install", "app/0"), Box::new(juju));
+        let out = run_hook(
+            Arc::new(registry),
+            &store,
+            HookInfo::new("install", "app/0"),
+            Box::new(juju),
+        );
         assert!(out.committed, "{:?}", out.error);
         let keys: Vec<String> = store
             .transaction()
@@ -246,7 +273,13 @@ mod tests {
         // Existing stores hold these keys: they must not move.
         assert_eq!(
             keys,
-            ["flag/f", "internal/data_changed/d", "internal/invoked/once", "internal/phase", "kv/k"]
+            [
+                "flag/f",
+                "internal/data_changed/d",
+                "internal/invoked/once",
+                "internal/phase",
+                "kv/k"
+            ]
         );
     }
 

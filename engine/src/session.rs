@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use charm_reactive_store::Transaction;
 
-use crate::condition::Phase;
-use crate::flags::{self, FlagState, FlagValue};
-use crate::log::{Level, LogRecord};
 use crate::app_scope::{self, AppScope};
 use crate::backend::Backend;
+use crate::condition::Phase;
+use crate::flags::{self, FlagState, FlagValue};
 use crate::hook_env::{HookEnv, Invocation, JujuVersion, RelationContext};
+use crate::log::{Level, LogRecord};
 use crate::pattern::RelationSpec;
 use crate::registry::HandlerIdx;
 use crate::tracer::Tracer;
@@ -189,7 +189,10 @@ impl Session {
     ) -> Result<Self, (EngineError, Box<dyn Backend>)> {
         let loaded = (|| -> Result<_, EngineError> {
             let flags = FlagState::load(flags::read(&tx)?);
-            let phase = tx.get::<String>(&keys::internal(keys::PHASE, ""))?.as_deref().and_then(Phase::parse);
+            let phase = tx
+                .get::<String>(&keys::internal(keys::PHASE, ""))?
+                .as_deref()
+                .and_then(Phase::parse);
             let mut triggers = TriggerTable::default();
             for t in registry.triggers() {
                 triggers.register(t.clone())?;
@@ -247,7 +250,9 @@ impl Session {
         if self.juju.is_leader()? {
             Ok(())
         } else {
-            Err(EngineError::NotLeader { what: what.to_owned() })
+            Err(EngineError::NotLeader {
+                what: what.to_owned(),
+            })
         }
     }
 
@@ -261,7 +266,9 @@ impl Session {
     }
 
     pub(crate) fn log(&self, level: Level, message: impl Into<String>) {
-        self.log.borrow_mut().push(LogRecord::new(level, message.into()));
+        self.log
+            .borrow_mut()
+            .push(LogRecord::new(level, message.into()));
     }
 
     pub(crate) fn fail(&mut self, error: EngineError) {
@@ -322,7 +329,11 @@ impl Session {
     /// Checks a flag name, and for an application flag whose state `changes`,
     /// that this unit is the leader (a non-changing write is allowed anywhere,
     /// as charms.reactive's re-set of a set flag is harmless).
-    fn check_flag_write(&mut self, flag: &str, changes: impl Fn(&FlagState) -> bool) -> Result<(), EngineError> {
+    fn check_flag_write(
+        &mut self,
+        flag: &str,
+        changes: impl Fn(&FlagState) -> bool,
+    ) -> Result<(), EngineError> {
         flags::validate(flag)?;
         if app_scope::is_app_flag(flag) {
             self.load_app_scope()?;
@@ -443,7 +454,9 @@ impl Session {
         let mut changed = false;
         for file in files {
             let key = keys::internal(keys::FILE_HASH, file.display());
-            let new = std::fs::read(file).ok().map(|bytes| crate::hash::hex_sha256(&bytes));
+            let new = std::fs::read(file)
+                .ok()
+                .map(|bytes| crate::hash::hex_sha256(&bytes));
             let old = match self.tx.get::<Option<String>>(&key) {
                 Ok(v) => v.flatten(),
                 Err(e) => {
@@ -517,7 +530,11 @@ impl Session {
             let now = self.test(idx);
             if self.tracer.update(idx, now) {
                 let id = registry.handlers()[idx].id();
-                if now { queued.push(id) } else { dequeued.push(id) }
+                if now {
+                    queued.push(id)
+                } else {
+                    dequeued.push(id)
+                }
             }
         }
         self.tracer.mark_known();
