@@ -129,3 +129,37 @@ fn a_missing_hook_tool_fails_the_hook_with_its_name() {
     assert!(err.contains("config-get"), "{err}");
     assert_nothing_committed(&store, &outcome);
 }
+
+/// charms.reactive recurses through cyclic triggers until Python's
+/// RecursionError; the engine detects the cycle and fails the hook instead of
+/// overflowing the stack.
+#[test]
+fn cyclic_triggers_fail_the_hook_instead_of_overflowing_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_history(&dir);
+    let registry = Arc::new(
+        Registry::builder()
+            .handler(
+                Handler::new("h", |ctx| {
+                    ctx.set_flag("a");
+                    Ok(())
+                })
+                .hook(["config-changed"]),
+            )
+            .trigger(charm_reactive::Trigger::when("a").clear_flag("a"))
+            .trigger(charm_reactive::Trigger::when_not("a").set_flag("a"))
+            .build()
+            .unwrap(),
+    );
+    let juju = Box::new(MemoryBackend::new(Model::new("app/0")));
+    let outcome = run_hook(
+        registry,
+        &store,
+        HookInfo::new("config-changed", "app/0"),
+        juju,
+    );
+    let err = outcome.error.as_ref().expect("the hook fails");
+    assert!(matches!(err, EngineError::TriggerCycle { .. }), "{err}");
+    assert!(err.to_string().contains("set a -> cleared a"), "{err}");
+    assert_nothing_committed(&store, &outcome);
+}
