@@ -34,7 +34,8 @@ pub(crate) mod keys {
     pub(crate) const DATA_CHANGED: &str = "data_changed/";
     /// `file_hash/<path>`: a `when_file_changed` file's last hash.
     pub(crate) const FILE_HASH: &str = "file_hash/";
-    /// `endpoints/departed/<endpoint>`: an endpoint's departed units.
+    /// `endpoints/departed/<endpoint>`: an endpoint's departed units
+    /// (charms.reactive's `reactive.endpoints.departed.<endpoint>`).
     pub(crate) const DEPARTED: &str = "endpoints/departed/";
 
     /// The store key of bookkeeping entry `name` (one of the above) followed

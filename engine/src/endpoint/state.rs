@@ -11,9 +11,6 @@ use super::{EndpointError, EndpointKind};
 use crate::backend::{application_of, Backend, BackendError, RelationId};
 use crate::session::{HookInfo, Session};
 
-/// Store key prefix of each endpoint's departed units
-/// (charms.reactive's `reactive.endpoints.departed.<endpoint>`).
-
 /// Every managed endpoint of this hook (a session extension).
 #[derive(Default)]
 pub(crate) struct Endpoints {
