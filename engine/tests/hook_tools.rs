@@ -15,34 +15,12 @@ use charm_reactive::log::Level;
 use serde_json::json;
 
 /// Every tool the fake answers to.
-const TOOLS: &[&str] = &[
-    "juju-log",
-    "status-set",
-    "status-get",
-    "application-version-set",
-    "config-get",
-    "is-leader",
-    "leader-get",
-    "leader-set",
-    "relation-ids",
-    "relation-list",
-    "relation-get",
-    "relation-set",
-    "pod-spec-set",
-    "k8s-spec-set",
-    "state-get",
-    "state-set",
-    "state-delete",
-    "goal-state",
-    "network-get",
-    "open-port",
-    "close-port",
-    "opened-ports",
-    "action-get",
-    "action-set",
-    "action-fail",
-    "action-log",
-];
+fn tool_names() -> Vec<&'static str> {
+    include_str!("fake-tools/tools.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
 
 /// A tools directory of symlinks to the fake, and its state directory.
 struct Fake {
@@ -67,7 +45,7 @@ impl Fake {
         fs::create_dir_all(&tools).unwrap();
         fs::create_dir_all(&state).unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake-tools/fake-hook-tool");
-        for tool in TOOLS {
+        for tool in tool_names() {
             std::os::unix::fs::symlink(&script, tools.join(tool)).unwrap();
         }
         let fake = Fake {

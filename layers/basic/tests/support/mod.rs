@@ -287,34 +287,12 @@ impl From<&str> for Hook {
 }
 
 /// Every tool the engine's fake script answers to.
-const TOOLS: &[&str] = &[
-    "juju-log",
-    "status-set",
-    "status-get",
-    "application-version-set",
-    "config-get",
-    "is-leader",
-    "leader-get",
-    "leader-set",
-    "relation-ids",
-    "relation-list",
-    "relation-get",
-    "relation-set",
-    "pod-spec-set",
-    "k8s-spec-set",
-    "state-get",
-    "state-set",
-    "state-delete",
-    "goal-state",
-    "network-get",
-    "open-port",
-    "close-port",
-    "opened-ports",
-    "action-get",
-    "action-set",
-    "action-fail",
-    "action-log",
-];
+fn tool_names() -> Vec<&'static str> {
+    include_str!("../../../../engine/tests/fake-tools/tools.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+}
 
 /// The engine's fake multi-call hook tool (owned by the engine's tests).
 pub fn fake_tool_script() -> PathBuf {
@@ -347,7 +325,7 @@ impl FakeUnit {
             "the engine's fake hook tool is missing: {}",
             script.display()
         );
-        for tool in TOOLS {
+        for tool in tool_names() {
             std::os::unix::fs::symlink(&script, tools.join(tool)).unwrap();
         }
         let store = Store::open(dir.path().join("unit.sled")).unwrap();
