@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use charm_reactive::backend::{BackendError, HookTools, MemoryBackend, Model};
 use charm_reactive::store::Store;
-use charm_reactive::{run_hook, EngineError, Handler, HookInfo, HookOutcome, Registry};
+use charm_reactive::{run_hook, EngineError, Handler, HookInfo, HookOutcome, Registry, Trigger};
 
 /// A store holding one committed flag, `before`.
 fn store_with_history(dir: &tempfile::TempDir) -> Store {
@@ -28,9 +28,29 @@ fn assert_nothing_committed(store: &Store, outcome: &HookOutcome) {
     );
 }
 
-fn one_handler(body: fn(&mut charm_reactive::Context<'_>) -> anyhow::Result<()>) -> Arc<Registry> {
+/// A registry of one config-changed handler `h`, and `triggers`.
+fn one_handler<F>(body: F, triggers: &[Trigger]) -> Arc<Registry>
+where
+    F: Fn(&mut charm_reactive::Context<'_>) -> anyhow::Result<()> + Send + Sync + 'static,
+{
     let handler = Handler::new("h", body).hook(["config-changed"]);
-    Arc::new(Registry::builder().handler(handler).build().unwrap())
+    let builder = triggers
+        .iter()
+        .fold(Registry::builder().handler(handler), |b, t| {
+            b.trigger(t.clone())
+        });
+    Arc::new(builder.build().unwrap())
+}
+
+/// Runs config-changed of `registry` on `store` with an in-memory Juju.
+fn config_changed(registry: Arc<Registry>, store: &Store) -> HookOutcome {
+    let juju = Box::new(MemoryBackend::new(Model::new("app/0")));
+    run_hook(
+        registry,
+        store,
+        HookInfo::new("config-changed", "app/0"),
+        juju,
+    )
 }
 
 #[test]
@@ -38,26 +58,15 @@ fn empty_and_control_character_flag_names_fail_the_hook() {
     for (name, bad) in [("empty", ""), ("newline", "a\nb"), ("nul", "a\0b")] {
         let dir = tempfile::tempdir().unwrap();
         let store = store_with_history(&dir);
-        let registry = Arc::new(
-            Registry::builder()
-                .handler(
-                    Handler::new("h", move |ctx| {
-                        ctx.set_flag("ok");
-                        ctx.set_flag(bad);
-                        Ok(())
-                    })
-                    .hook(["config-changed"]),
-                )
-                .build()
-                .unwrap(),
+        let registry = one_handler(
+            move |ctx| {
+                ctx.set_flag("ok");
+                ctx.set_flag(bad);
+                Ok(())
+            },
+            &[],
         );
-        let juju = Box::new(MemoryBackend::new(Model::new("app/0")));
-        let outcome = run_hook(
-            registry,
-            &store,
-            HookInfo::new("config-changed", "app/0"),
-            juju,
-        );
+        let outcome = config_changed(registry, &store);
         let err = outcome
             .error
             .as_ref()
@@ -78,18 +87,21 @@ fn empty_and_control_character_flag_names_fail_the_hook() {
 fn leader_set_refused_at_commit_fails_the_hook_and_commits_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_history(&dir);
-    let registry = one_handler(|ctx| {
-        ctx.set_flag("unit.flag");
-        ctx.set_flag("app:configured");
-        // Leadership is lost after the write was accepted (is-leader said yes):
-        // Juju will refuse the leader-set at commit.
-        let juju: &mut dyn Any = ctx.juju();
-        juju.downcast_mut::<MemoryBackend>()
-            .unwrap()
-            .model_mut()
-            .leader = false;
-        Ok(())
-    });
+    let registry = one_handler(
+        |ctx| {
+            ctx.set_flag("unit.flag");
+            ctx.set_flag("app:configured");
+            // Leadership is lost after the write was accepted (is-leader said yes):
+            // Juju will refuse the leader-set at commit.
+            let juju: &mut dyn Any = ctx.juju();
+            juju.downcast_mut::<MemoryBackend>()
+                .unwrap()
+                .model_mut()
+                .leader = false;
+            Ok(())
+        },
+        &[],
+    );
     let mut model = Model::new("app/0");
     model.leader = true;
     let juju = Box::new(MemoryBackend::new(model));
@@ -113,11 +125,14 @@ fn a_missing_hook_tool_fails_the_hook_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_history(&dir);
     let empty_tools = tempfile::tempdir().unwrap();
-    let registry = one_handler(|ctx| {
-        ctx.set_flag("x");
-        ctx.juju().config()?;
-        Ok(())
-    });
+    let registry = one_handler(
+        |ctx| {
+            ctx.set_flag("x");
+            ctx.juju().config()?;
+            Ok(())
+        },
+        &[],
+    );
     let juju = Box::new(HookTools::new().with_tool_dir(empty_tools.path()));
     let outcome = run_hook(
         registry,
@@ -137,27 +152,17 @@ fn a_missing_hook_tool_fails_the_hook_with_its_name() {
 fn cyclic_triggers_fail_the_hook_instead_of_overflowing_the_stack() {
     let dir = tempfile::tempdir().unwrap();
     let store = store_with_history(&dir);
-    let registry = Arc::new(
-        Registry::builder()
-            .handler(
-                Handler::new("h", |ctx| {
-                    ctx.set_flag("a");
-                    Ok(())
-                })
-                .hook(["config-changed"]),
-            )
-            .trigger(charm_reactive::Trigger::when("a").clear_flag("a"))
-            .trigger(charm_reactive::Trigger::when_not("a").set_flag("a"))
-            .build()
-            .unwrap(),
+    let registry = one_handler(
+        |ctx| {
+            ctx.set_flag("a");
+            Ok(())
+        },
+        &[
+            Trigger::when("a").clear_flag("a"),
+            Trigger::when_not("a").set_flag("a"),
+        ],
     );
-    let juju = Box::new(MemoryBackend::new(Model::new("app/0")));
-    let outcome = run_hook(
-        registry,
-        &store,
-        HookInfo::new("config-changed", "app/0"),
-        juju,
-    );
+    let outcome = config_changed(registry, &store);
     let err = outcome.error.as_ref().expect("the hook fails");
     assert!(matches!(err, EngineError::TriggerCycle { .. }), "{err}");
     assert!(err.to_string().contains("set a -> cleared a"), "{err}");
