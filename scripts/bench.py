@@ -122,6 +122,23 @@ def program(kind, n, directory):
     return path
 
 
+# Loaded into the oracle's Python for its one untimed run per program: counts
+# charms.reactive's handler tests (Handler.test calls), as --stats does ours.
+# charmhelpers refuses to import on Debian; the oracle applies the same shim.
+COUNT_TESTS = """
+import atexit, sys
+import charmhelpers.osplatform
+charmhelpers.osplatform.get_platform = lambda: "ubuntu"
+import charms.reactive.bus as bus
+_test, _count = bus.Handler.test, [0]
+def test(self):
+    _count[0] += 1
+    return _test(self)
+bus.Handler.test = test
+atexit.register(lambda: sys.stderr.write('{"tests": %d}\\n' % _count[0]))
+"""
+
+
 def bench_replay(sizes, reps, py_reps):
     replay = RELEASE / "reactive-replay"
     python = ensure_oracle()
@@ -129,6 +146,11 @@ def bench_replay(sizes, reps, py_reps):
     oracle = [python, ORACLE / "run_reactive.py", "--log-mode", "inproc", "--compact"]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        counting = Path(tmp) / "count-tests"
+        counting.mkdir()
+        (counting / "sitecustomize.py").write_text(COUNT_TESTS)
+        counting_env = dict(oracle_env, PYTHONPATH=os.pathsep.join(
+            filter(None, [str(counting), os.environ.get("PYTHONPATH")])))
         for kind in ("chain", "wide"):
             for n in sizes:
                 prog = program(kind, n, tmp)
@@ -136,8 +158,9 @@ def bench_replay(sizes, reps, py_reps):
                 ran = subprocess.run([replay, "--compact", "--stats", prog], check=True, capture_output=True)
                 ours = json.loads(ran.stdout)
                 work = json.loads(ran.stderr)
-                theirs = json.loads(subprocess.run(oracle + [prog], check=True, capture_output=True,
-                                                   env=oracle_env).stdout)
+                ran = subprocess.run(oracle + [prog], check=True, capture_output=True, env=counting_env)
+                theirs = json.loads(ran.stdout)
+                work["py_tests"] = json.loads(ran.stderr.decode().strip().splitlines()[-1])["tests"]
                 for key in ("invoked", "final_flags", "tracer", "persisted_flags"):
                     if ours[key] != theirs[key]:
                         sys.exit(f"{kind} {n}: {key} differs between charm-reactive and charms.reactive")
@@ -222,13 +245,14 @@ def bench_growth(hooks, segment_size, checkpoints=(100, 1000, 10000)):
 
 def replay_table(rows):
     lines = [
-        "| program | handlers run | predicate evaluations | charm-reactive median | min | max | CPU | peak RSS "
-        "| charms.reactive median | min | max | CPU | peak RSS | ratio (medians) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| program | handlers run | handler tests: ours | theirs | charm-reactive median | min | max | CPU "
+        "| peak RSS | charms.reactive median | min | max | CPU | peak RSS | ratio (medians) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, invoked, work, rs, py in rows:
         lines.append(
-            f"| {name} | {invoked} | {work['tests']} | {fmt_s(rs['median'])} | {fmt_s(rs['min'])} | "
+            f"| {name} | {invoked} | {work['tests']:,} | {work['py_tests']:,} | {fmt_s(rs['median'])} | "
+            f"{fmt_s(rs['min'])} | "
             f"{fmt_s(rs['max'])} | {fmt_s(rs['cpu'])} | {fmt_mib(rs['rss_kib'])} | {fmt_s(py['median'])} | "
             f"{fmt_s(py['min'])} | {fmt_s(py['max'])} | {fmt_s(py['cpu'])} | {fmt_mib(py['rss_kib'])} | "
             f"{py['median'] / rs['median']:.0f}x |")
