@@ -85,7 +85,7 @@ fn run(charm: &Charm) -> i32 {
             return 1;
         }
     };
-    match run_with(charm, &env, Box::new(juju)) {
+    match run_invocation(charm, &env, Box::new(juju), true) {
         Ok(code) => code,
         Err(e) => {
             // The hook's backend went with the failed run: a fresh one logs.
@@ -104,6 +104,17 @@ fn run(charm: &Charm) -> i32 {
 /// Runs one hook described by `env` against `juju`, with the handlers of this
 /// binary: what [`main`] does, without exiting. Returns the exit status.
 pub fn run_with(charm: &Charm, env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
+    run_invocation(charm, env, juju, false)
+}
+
+/// [`run_with`]; `exiting`: the process exits right after, so the store need
+/// not be closed.
+fn run_invocation(
+    charm: &Charm,
+    env: &HookEnv,
+    juju: Box<dyn Backend>,
+    exiting: bool,
+) -> anyhow::Result<i32> {
     let metadata = Metadata::load(&env.charm_dir)?;
     let relations = metadata.relations();
     let registry = Registry::from_inventory()?;
@@ -144,7 +155,13 @@ pub fn run_with(charm: &Charm, env: &HookEnv, juju: Box<dyn Backend>) -> anyhow:
     let mut hook = HookInfo::from_env(env, relations);
     hook.structured_events = std::env::var(EVENTS_ENV).map_or(true, |v| v != "0");
     let outcome = run_hook(Arc::new(registry), &store, hook, juju);
-    drop(store);
+    if exiting && outcome.committed && mirror.is_none() {
+        // The commit is durable; closing would only fsync sled's log again.
+        // The process exits right after this hook, which releases the lock.
+        std::mem::forget(store);
+    } else {
+        drop(store);
+    }
     let mut juju = outcome.juju;
     send_log(&mut *juju, &outcome.log)?;
     if let (Some(mirror), true) = (mirror, outcome.committed) {

@@ -41,6 +41,6 @@ pub mod verify;
 pub use codec::FORMAT_VERSION;
 pub use error::StoreError;
 pub use export::Export;
-pub use store::{OpenOptions, Store, SLED_SEGMENT_SIZE};
+pub use store::{OpenOptions, Store, DEFAULT_SEGMENT_SIZE, SLED_SEGMENT_SIZE};
 pub use transaction::{CommitStats, Transaction};
 pub use verify::VerifyReport;

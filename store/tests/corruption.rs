@@ -330,7 +330,7 @@ fn a_newer_format_asks_for_an_upgrade() {
     let path = dir.path().join("unit.sled");
     build_store(&path, 1);
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_sled(&path).unwrap();
         db.insert(b"\0charm-reactive.format", &[FORMAT_VERSION + 1])
             .unwrap();
         db.flush().unwrap();
@@ -364,7 +364,7 @@ fn foreign_databases_are_not_adopted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.sled");
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_sled(&path).unwrap();
         db.insert(b"somebody", b"else's data").unwrap();
         db.flush().unwrap();
     }
@@ -415,4 +415,13 @@ fn values_that_do_not_decode_name_key_store_and_remedy() {
         "{report:?}"
     );
     assert_eq!((report.flags, report.kv, report.internal), (1, 3, 0));
+}
+
+/// The store's sled database opened directly, with the segment size new
+/// stores are created with (sled refuses a different one).
+fn raw_sled(path: impl AsRef<std::path::Path>) -> sled::Result<sled::Db> {
+    sled::Config::new()
+        .path(path)
+        .segment_size(charm_reactive_store::DEFAULT_SEGMENT_SIZE)
+        .open()
 }

@@ -10,7 +10,7 @@ use common::build_store;
 
 /// Every raw entry of a store, its own records included, sorted.
 fn raw(store_path: &std::path::Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let db = sled::open(store_path).unwrap();
+    let db = raw_sled(store_path).unwrap();
     db.iter()
         .map(|kv| kv.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
         .collect()
@@ -33,7 +33,7 @@ fn export_json_import_restores_every_byte() {
         tx.put_raw("elsewhere/x", vec![1, 2, 3]).unwrap();
         tx.commit().unwrap();
         drop(store);
-        let db = sled::open(&a).unwrap();
+        let db = raw_sled(&a).unwrap();
         db.insert(b"kv/\xff\xfe", b"\x01\x00").unwrap();
         db.flush().unwrap();
     }
@@ -202,7 +202,7 @@ fn verify_reports_every_problem_and_passes_a_sound_store() {
     tx.commit().unwrap();
     drop(store);
     {
-        let db = sled::open(&path).unwrap();
+        let db = raw_sled(&path).unwrap();
         db.insert(b"\0charm-reactive.future", b"x").unwrap();
         db.flush().unwrap();
     }
@@ -226,4 +226,13 @@ fn verify_reports_every_problem_and_passes_a_sound_store() {
             ),
         ]
     );
+}
+
+/// The store's sled database opened directly, with the segment size new
+/// stores are created with (sled refuses a different one).
+fn raw_sled(path: impl AsRef<std::path::Path>) -> sled::Result<sled::Db> {
+    sled::Config::new()
+        .path(path)
+        .segment_size(charm_reactive_store::DEFAULT_SEGMENT_SIZE)
+        .open()
 }
