@@ -82,3 +82,9 @@ pub enum EngineError {
         reason: String,
     },
 }
+
+impl From<crate::backend::BackendError> for EngineError {
+    fn from(e: crate::backend::BackendError) -> Self {
+        EngineError::Juju(e)
+    }
+}

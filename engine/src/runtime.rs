@@ -6,7 +6,7 @@ use std::sync::Arc;
 use charm_reactive_store::Store;
 
 use crate::app_scope;
-use crate::backend::{Backend, BackendError};
+use crate::backend::Backend;
 use crate::condition::{Phase, RestrictedHook};
 use crate::flags;
 use crate::log::{Level, LogRecord};
@@ -88,9 +88,10 @@ pub fn run_hook(
     }
     // Handlers with `{endpoint_name}` become one handler per relation they
     // serve; expanding an expanded registry changes nothing.
-    let registry = match registry.has_endpoint_templates() {
-        true => registry.expand_endpoints(&hook.relations).map(Arc::new),
-        false => Ok(registry),
+    let registry = if registry.has_endpoint_templates() {
+        registry.expand_endpoints(&hook.relations).map(Arc::new)
+    } else {
+        Ok(registry)
     };
     let registry = match registry {
         Ok(r) => r,
@@ -193,12 +194,6 @@ fn commit(session: &mut Session, phase: Phase) -> Result<(), EngineError> {
 
 fn hook_error(e: &EngineError) -> LogRecord {
     LogRecord::new(Level::Error, format!("Hook error:\n{e}"))
-}
-
-impl From<BackendError> for EngineError {
-    fn from(e: BackendError) -> Self {
-        EngineError::Juju(e)
-    }
 }
 
 #[cfg(test)]
