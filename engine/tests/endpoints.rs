@@ -923,17 +923,22 @@ fn fake_registry(fail: bool) -> Arc<Registry> {
     )
 }
 
-#[test]
-fn hook_tools_read_relations_and_publish_with_relation_set_file() {
-    let fake = Fake::new();
+/// `db-relation-changed` from pg/0, with the fake hook tools, on a fresh store.
+fn changed_on_fake(fake: &Fake, handler_fails: bool) -> charm_reactive::HookOutcome {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("s")).unwrap();
-    let out = charm_reactive::run_hook(
-        fake_registry(false),
+    charm_reactive::run_hook(
+        fake_registry(handler_fails),
         &store,
         rel_hook("changed", 1, "pg/0"),
         fake.backend(),
-    );
+    )
+}
+
+#[test]
+fn hook_tools_read_relations_and_publish_with_relation_set_file() {
+    let fake = Fake::new();
+    let out = changed_on_fake(&fake, false);
     assert!(out.committed, "{:?}", out.error);
     assert!(out
         .final_flags
@@ -963,14 +968,7 @@ fn hook_tools_read_relations_and_publish_with_relation_set_file() {
 #[test]
 fn hook_tools_see_no_relation_set_when_a_handler_fails() {
     let fake = Fake::new();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("s")).unwrap();
-    let out = charm_reactive::run_hook(
-        fake_registry(true),
-        &store,
-        rel_hook("changed", 1, "pg/0"),
-        fake.backend(),
-    );
+    let out = changed_on_fake(&fake, true);
     assert!(!out.committed);
     let tools: Vec<String> = fake
         .received()
