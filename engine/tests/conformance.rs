@@ -40,48 +40,24 @@ fn differences(expected: &ReplayResult, got: &ReplayResult) -> Vec<String> {
                 ));
             }
         };
-    field(
-        "invoked",
-        expected.invoked == got.invoked,
-        &expected.invoked,
-        &got.invoked,
-    );
-    field(
-        "final_flags",
-        expected.final_flags == got.final_flags,
-        &expected.final_flags,
-        &got.final_flags,
-    );
-    field(
-        "tracer",
-        expected.tracer == got.tracer,
-        &expected.tracer,
-        &got.tracer,
-    );
+    // A field compared for equality, named as in the result JSON.
+    macro_rules! same {
+        ($f:ident) => {
+            field(stringify!($f), expected.$f == got.$f, &expected.$f, &got.$f)
+        };
+    }
+    same!(invoked);
+    same!(final_flags);
+    same!(tracer);
     field(
         "error (null or not)",
         expected.error.is_none() == got.error.is_none(),
         &expected.error,
         &got.error,
     );
-    field(
-        "committed",
-        expected.committed == got.committed,
-        &expected.committed,
-        &got.committed,
-    );
-    field(
-        "persisted_flags",
-        expected.persisted_flags == got.persisted_flags,
-        &expected.persisted_flags,
-        &got.persisted_flags,
-    );
-    field(
-        "hook_tool_calls",
-        expected.hook_tool_calls == got.hook_tool_calls,
-        &expected.hook_tool_calls,
-        &got.hook_tool_calls,
-    );
+    same!(committed);
+    same!(persisted_flags);
+    same!(hook_tool_calls);
     let same_log = expected.log.len() == got.log.len()
         && expected
             .log
