@@ -1,10 +1,23 @@
 use std::path::PathBuf;
 
+use crate::disk::DiskFault;
+
 /// The remedy for a damaged store, shared by the errors that report one.
 const RESTORE: &str = "the files were left as they are: stop the unit's hooks, move the \
     directory aside (keep it for diagnosis), then restore the unit's last backup into the same \
     path with `charm-reactive store import PATH BACKUP.json`, or let the unit start again with an \
     empty store; never delete a store blindly";
+
+/// The remedy for a database sled cannot open: the damage remedy only when sled
+/// found damage.
+fn open_remedy(source: &sled::Error) -> String {
+    match source {
+        sled::Error::Corruption { .. } => format!("it is damaged: {RESTORE}"),
+        _ => "check that the unit's user can read and write the directory and its files; \
+              the files were left as they are"
+            .to_owned(),
+    }
+}
 
 /// Everything that can go wrong with a unit store.
 ///
@@ -29,11 +42,9 @@ pub enum StoreError {
         waited_ms: u64,
     },
     /// sled could not open the database: missing permissions, or a database it
-    /// cannot even recover (a garbage or zero-length log).
-    #[error(
-        "unit store {path} cannot be opened: {source}; if it is damaged, {RESTORE}",
-        RESTORE = RESTORE
-    )]
+    /// cannot even recover (a garbage or zero-length log). Only the latter gets
+    /// the damage remedy.
+    #[error("unit store {path} cannot be opened: {source}; {remedy}", remedy = open_remedy(source))]
     Open {
         /// The store's directory.
         path: PathBuf,
@@ -62,6 +73,17 @@ pub enum StoreError {
         found: u8,
         /// The newest version this build reads.
         supported: u8,
+    },
+    /// The store's path is taken by something that is not a directory.
+    #[error(
+        "unit store {path} is {found}; a unit store is a directory: move what is there \
+         aside, or point CHARM_REACTIVE_STORE at a directory"
+    )]
+    NotADirectory {
+        /// The store's path.
+        path: PathBuf,
+        /// What is there instead.
+        found: String,
     },
     /// The directory holds no store (for tools, which never create one).
     #[error("unit store {path} does not exist (no sled database in the directory)")]
@@ -109,6 +131,36 @@ pub enum StoreError {
         /// The underlying error.
         #[source]
         source: sled::Error,
+    },
+    /// The disk refused an operation: full, over quota, read-only or failing.
+    /// Not damage: a failed commit leaves the store at its last commit.
+    #[error(
+        "unit store {path}: {op} failed because {fault} ({errno}): {detail}; nothing of this hook \
+         was committed and the store's committed data is unchanged; {remedy}",
+        errno = fault.errno(),
+        remedy = fault.remedy()
+    )]
+    Disk {
+        /// The store's directory.
+        path: PathBuf,
+        /// What was being done.
+        op: &'static str,
+        /// Which resource failed.
+        fault: DiskFault,
+        /// The error as first reported (naming the file where there is one).
+        detail: String,
+    },
+    /// An earlier commit of this open store failed; the process must not use it
+    /// again (sled may hold the failed batch in memory).
+    #[error(
+        "unit store {path}: an earlier commit in this process failed ({first}); the store is \
+         left as it was before that commit; open it again in a new process"
+    )]
+    Failed {
+        /// The store's directory.
+        path: PathBuf,
+        /// The first failure.
+        first: String,
     },
     /// A file of the store (the lock, the generation file) could not be used.
     #[error("unit store {path}: cannot use {file}: {source}")]

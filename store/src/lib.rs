@@ -28,19 +28,25 @@
 //! ```
 
 pub mod codec;
+mod dir;
+pub mod disk;
 mod error;
 pub mod export;
+mod failure;
 pub mod layout;
 mod lock;
 mod sidecar;
 mod sled_conf;
+mod snapshot;
 mod store;
 mod transaction;
 pub mod verify;
 
 pub use codec::FORMAT_VERSION;
+pub use disk::DiskFault;
 pub use error::StoreError;
 pub use export::Export;
+pub use snapshot::Snapshot;
 pub use store::{OpenOptions, Store, DEFAULT_SEGMENT_SIZE, SLED_SEGMENT_SIZE};
 pub use transaction::{CommitStats, Transaction};
 pub use verify::VerifyReport;

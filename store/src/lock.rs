@@ -5,7 +5,7 @@
 //! lock is usually a hook about to finish) and then fails with a message that
 //! names the store.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -27,7 +27,7 @@ pub(crate) fn lock_path(path: &Path) -> PathBuf {
 impl LockFile {
     pub(crate) fn acquire(path: &Path, timeout: Duration) -> Result<LockFile, StoreError> {
         let lock = lock_path(path);
-        let file = OpenOptions::new()
+        let file = crate::dir::file_options()
             .create(true)
             .truncate(false)
             .write(true)

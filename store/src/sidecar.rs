@@ -85,7 +85,11 @@ pub(crate) fn write(store: &Path, sidecar: Sidecar) -> std::io::Result<()> {
 /// First half of [`write`]: writes and syncs the new record beside the file.
 /// Nothing reads it until [`install`].
 pub(crate) fn stage(store: &Path, sidecar: Sidecar) -> std::io::Result<()> {
-    let mut file = fs::File::create(staging_path(store))?;
+    let mut file = crate::dir::file_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(staging_path(store))?;
     file.write_all(sidecar.render().as_bytes())?;
     file.sync_all()
 }

@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::failure::Failure;
 use crate::layout::{FORMAT_KEY, GENERATION_KEY};
 use crate::lock::LockFile;
 use crate::sidecar::{self, Sidecar};
@@ -75,6 +76,8 @@ struct Inner {
     db_file: std::fs::File,
     /// Files moved out of sled's sight at open (see [`Store::set_aside`]).
     set_aside: Vec<PathBuf>,
+    /// A failed commit, after which the database is never flushed again.
+    failure: Failure,
     _lock: LockFile,
 }
 
@@ -119,11 +122,22 @@ impl Store {
     }
 
     fn open_mode(path: &Path, options: &OpenOptions, mode: Mode) -> Result<Store, StoreError> {
+        Store::open_unclassified(path, options, mode).map_err(StoreError::classified)
+    }
+
+    fn open_unclassified(
+        path: &Path,
+        options: &OpenOptions,
+        mode: Mode,
+    ) -> Result<Store, StoreError> {
         let path = path.to_owned();
+        if let Some(found) = crate::dir::not_a_directory(&path) {
+            return Err(StoreError::NotADirectory { path, found });
+        }
         if mode == Mode::Existing && !path.join("db").is_file() {
             return Err(StoreError::Missing { path });
         }
-        std::fs::create_dir_all(&path).map_err(|source| StoreError::LockFile {
+        crate::dir::create(&path).map_err(|source| StoreError::LockFile {
             lock: crate::lock::lock_path(&path),
             path: path.clone(),
             source,
@@ -164,8 +178,14 @@ impl Store {
             source,
         })?;
         let (format, commits) = check_format(&db, &path, recorded)?;
+        crate::dir::tighten(&path).map_err(|source| StoreError::File {
+            file: path.clone(),
+            path: path.clone(),
+            source,
+        })?;
         Ok(Store {
             inner: std::sync::Arc::new(Inner {
+                failure: Failure::new(db.clone()),
                 db,
                 path,
                 format,
@@ -249,6 +269,12 @@ impl Store {
         mut batch: sled::Batch,
     ) -> Result<(u64, usize, bool), StoreError> {
         let mut commits = self.lock_commits();
+        if let Some(first) = self.inner.failure.first() {
+            return Err(StoreError::Failed {
+                path: self.inner.path.clone(),
+                first: first.to_owned(),
+            });
+        }
         let next = commits.generation + 1;
         let first = !commits.marked;
         if first {
@@ -261,7 +287,15 @@ impl Store {
         };
         let path = &self.inner.path;
         let staged = sidecar::stage(path, record);
-        let flushed = self.apply_durably(batch, first, &mut commits, next)?;
+        let before = *commits;
+        let flushed = self
+            .apply_durably(batch, first, &mut commits, next)
+            .map_err(|e| {
+                *commits = before;
+                let e = e.classified();
+                self.inner.failure.record(e.to_string());
+                e
+            })?;
         let recorded = staged.is_ok() && sidecar::install(path).is_ok();
         Ok((next, flushed, recorded))
     }
