@@ -17,6 +17,7 @@ pub mod controller;
 pub mod flags;
 pub mod harness;
 pub mod hookctx;
+pub mod html_report;
 pub mod model;
 pub mod protocol;
 pub mod report;

@@ -18,7 +18,8 @@ pub fn timeline_text(result: &RunResult, filter: &Filter) -> String {
     out
 }
 
-fn life(l: Life) -> &'static str {
+/// A unit's life as `juju status` prints it.
+pub(crate) fn life(l: Life) -> &'static str {
     match l {
         Life::Alive => "alive",
         Life::Dying => "dying",

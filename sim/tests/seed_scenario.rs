@@ -29,8 +29,29 @@ fn jujusim(file: &Path, extra: &[&str]) -> (i32, String) {
 
 #[test]
 fn the_fixed_consumer_survives_unit_replacement_and_the_naive_one_shows_the_seed_failure() {
-    let (code, out) = jujusim(&scenario("sse-replacement.yaml"), &["--summary-only"]);
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let (code, out) = jujusim(
+        &scenario("sse-replacement.yaml"),
+        &["--summary-only", "--html", page.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "the seed scenario must pass:\n{out}");
+    // The timeline page: a lane per unit ever deployed, the three replacements.
+    let html = std::fs::read_to_string(&page)
+        .unwrap()
+        .replace("&#x2f;", "/");
+    for unit in ["con6/0", "con6/3", "naive/3", "sse-endpoint/0"] {
+        assert!(
+            html.contains(&format!("data-unit=\"{unit}\"")),
+            "no lane {unit}"
+        );
+    }
+    assert_eq!(
+        html.matches("data-kind=\"replacement\"").count(),
+        6,
+        "3 per consumer"
+    );
+    assert!(html.contains("OK: 7 assertions, 0 failed"));
     for label in [
         "PASS step 12: con6/3 starts with the application state and goes active without asking for a relation",
         "PASS step 13: the dying con6/2 never says blocked",

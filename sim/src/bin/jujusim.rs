@@ -3,7 +3,7 @@
 //! ```text
 //! jujusim run SCENARIO.yaml [--unit U] [--hook H] [--handler X] [--flag F] [--tools]
 //!                           [--json] [--summary-only] [--workdir DIR] [--keep]
-//!                           [--hook-tool PATH]
+//!                           [--hook-tool PATH] [--html FILE]
 //! ```
 //! Exit status: 0 when every step ran and every assertion held, 1 when an
 //! assertion failed or a step failed, 2 on usage or scenario-file errors.
@@ -13,9 +13,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use charm_reactive_sim::controller::Options;
-use charm_reactive_sim::report;
 use charm_reactive_sim::scenario::{run, Scenario};
 use charm_reactive_sim::timeline::Filter;
+use charm_reactive_sim::{html_report, report};
 
 const USAGE: &str = "\
 usage: jujusim run SCENARIO.yaml [options]
@@ -35,6 +35,7 @@ options:
   --workdir DIR     create unit charm dirs under DIR (kept); default: a temp dir
   --keep            keep the temp work dir and print its path
   --hook-tool PATH  the jujusim-hook-tool binary (default: $JUJUSIM_HOOK_TOOL, else next to jujusim)
+  --html FILE       also write the run as one self-contained HTML page (lanes per unit, filters)
 ";
 
 struct Args {
@@ -45,6 +46,7 @@ struct Args {
     workdir: Option<PathBuf>,
     keep: bool,
     hook_tool: Option<PathBuf>,
+    html: Option<PathBuf>,
 }
 
 fn parse_args(mut argv: Vec<String>) -> Result<Args> {
@@ -62,6 +64,7 @@ fn parse_args(mut argv: Vec<String>) -> Result<Args> {
         workdir: None,
         keep: false,
         hook_tool: None,
+        html: None,
     };
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -85,6 +88,7 @@ fn parse_args(mut argv: Vec<String>) -> Result<Args> {
             "--keep" => a.keep = true,
             "--workdir" => a.workdir = Some(value("--workdir")?.into()),
             "--hook-tool" => a.hook_tool = Some(value("--hook-tool")?.into()),
+            "--html" => a.html = Some(value("--html")?.into()),
             s if s.starts_with('-') => bail!("unknown option {s}"),
             _ if scenario.is_none() => scenario = Some(PathBuf::from(arg)),
             _ => bail!("unexpected argument {arg:?}"),
@@ -152,6 +156,15 @@ fn real_main(argv: Vec<String>) -> Result<ExitCode> {
         }
     };
     let result = run(&scenario, Options::new(tool, workdir.clone()))?;
+    if let Some(path) = &args.html {
+        let title = args
+            .scenario
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let page = html_report::render(&result, &title).context("rendering the HTML report")?;
+        std::fs::write(path, page).with_context(|| format!("writing {}", path.display()))?;
+    }
     if args.json {
         println!(
             "{}",

@@ -180,6 +180,8 @@ pub struct Check {
 pub struct AssertionResult {
     /// 1-based step number.
     pub step: usize,
+    /// Virtual time at which it was evaluated, in ms.
+    pub at_ms: u64,
     /// `unit con6/3` (resolved), or the label.
     pub subject: String,
     /// Every check.
@@ -336,6 +338,7 @@ impl Assertion {
         let ok = c.0.iter().all(|k| k.ok);
         AssertionResult {
             step,
+            at_ms: ctx.model.clock_ms,
             subject,
             checks: c.0,
             ok,
