@@ -11,20 +11,11 @@ use std::collections::HashSet;
 
 use charm_reactive::replay::{Program, ProgramError};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use serde_json::{json, Map, Value};
 
-fn config(cases: u32) -> Config {
-    let scale = std::env::var("CHARM_REACTIVE_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-        .map_or(1.0, |n| f64::from(n) / 2000.0);
-    Config {
-        cases: ((f64::from(cases) * scale) as u32).max(1),
-        rng_seed: RngSeed::Fixed(0xC0FF_EE15),
-        failure_persistence: None,
-        ..Config::default()
-    }
+/// `cases` per property, seeded (see `charm_reactive_testing::fuzz`).
+fn config(cases: u32) -> proptest::test_runner::Config {
+    charm_reactive_testing::fuzz::config(cases, 0xC0FF_EE15)
 }
 
 const FLAGS: &[&str] = &["a", "b", "c", "d", "app.installed", "db.available"];

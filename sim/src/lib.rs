@@ -7,15 +7,14 @@
 //! ordering, leadership leases on virtual time and the Kubernetes podspec model
 //! (a stateless application gets a new unit for every changed pod spec).
 //!
-//! The model types in [`model`] are plain data so that an in-process harness
-//! can reuse them.
+//! The model types in [`model`] are plain data. In-process tests of a charm
+//! (State in, event, State out) are the crate `charm-reactive-testing`.
 
 #![warn(missing_docs)]
 
 pub mod charm;
 pub mod controller;
 pub mod flags;
-pub mod harness;
 pub mod hookctx;
 pub mod html_report;
 pub mod model;

@@ -5,21 +5,10 @@
 use charm_reactive_store::export::{guess, ExportValue};
 use charm_reactive_store::{codec, Export};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 
-/// `cases` per property (at the default of 2000 cases); `CHARM_REACTIVE_FUZZ_CASES`
-/// scales them for a longer run.
-fn config(cases: u32) -> Config {
-    let scale = std::env::var("CHARM_REACTIVE_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-        .map_or(1.0, |n| f64::from(n) / 2000.0);
-    Config {
-        cases: ((f64::from(cases) * scale) as u32).max(1),
-        rng_seed: RngSeed::Fixed(0x5eed_c0de),
-        failure_persistence: None,
-        ..Config::default()
-    }
+/// `cases` per property, seeded (see `charm_reactive_testing::fuzz`).
+fn config(cases: u32) -> proptest::test_runner::Config {
+    charm_reactive_testing::fuzz::config(cases, 0x5eed_c0de)
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -169,23 +169,12 @@ mod fuzz {
     use std::collections::BTreeMap;
 
     use proptest::prelude::*;
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use proptest::test_runner::TestRunner;
 
     use super::*;
 
     fn runner() -> TestRunner {
-        let cases = std::env::var("CHARM_REACTIVE_FUZZ_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2000);
-        TestRunner::new_with_rng(
-            Config {
-                cases,
-                failure_persistence: None,
-                ..Config::default()
-            },
-            TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
-        )
+        charm_reactive_testing::fuzz::runner(2000, 7)
     }
 
     fn typed(e: &BackendError) -> bool {

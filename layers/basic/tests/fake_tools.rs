@@ -1,7 +1,7 @@
 //! The basic layer over the real HookTools backend and the engine's fake hook
 //! tools: the exact config-get call, flags, the saved config, a failing tool.
 
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::Registry;
 use charm_reactive_basic::{BasicLayer, ConfigOptions};

@@ -4,7 +4,7 @@
 
 use charm_reactive_basic as _;
 
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::Registry;
 use serde_json::json;

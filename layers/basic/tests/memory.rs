@@ -1,7 +1,7 @@
 //! The basic layer against the engine's MemoryBackend and a real sled store:
 //! every flag rule and layer-basic's timing.
 
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::log::Level;
 use charm_reactive::{Handler, HookInfo, Registry, Trigger};

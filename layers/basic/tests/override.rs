@@ -2,7 +2,7 @@
 //! replaces the crate's default registration: `Registry::from_inventory` gets
 //! the layer once, the charm's. Own process, as the registration is global.
 
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::Registry;
 use charm_reactive_basic::{BasicLayer, ConfigOptions};

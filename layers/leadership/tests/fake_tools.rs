@@ -2,8 +2,7 @@
 //! hook tools: the exact is-leader / leader-get / leader-set calls, a follower,
 //! a leader-set that fails at commit.
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::{Handler, Registry};
 use charm_reactive_leadership::{leader_get, leader_set, LeadershipLayer};

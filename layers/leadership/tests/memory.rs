@@ -1,8 +1,7 @@
 //! The leadership layer against the engine's MemoryBackend and a real sled
 //! store: every flag rule, layer-leadership's timing, leader_set's buffering.
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 use std::collections::BTreeMap;
 

@@ -2,8 +2,7 @@
 //! tools: the exact pod-spec-set / k8s-spec-set calls, a follower, a failing
 //! pod-spec-set.
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::{Handler, Registry};
 use charm_reactive_podspec::{set_k8s_spec, set_pod_spec, PodSpecLayer, Spec};

@@ -3,8 +3,7 @@
 
 use charm_reactive_podspec as _;
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 #[test]
 fn from_inventory_gets_the_layer_once_and_reads_app_scope() {

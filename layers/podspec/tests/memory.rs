@@ -2,8 +2,7 @@
 //! leader only, hash in application scope, replacement units, the loop warning,
 //! failing hooks.
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 use std::sync::{Arc, Mutex};
 

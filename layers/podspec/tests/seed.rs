@@ -2,8 +2,7 @@
 //! pod spec, departs quietly as a dying unit, and its replacement con6/3 finds
 //! the spec already set and does not restart the pods again.
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::backend::StatusState;
 use charm_reactive::log::Level;
@@ -87,7 +86,11 @@ fn the_seed_sequence_ends_without_a_second_pod_spec_or_a_misleading_status() {
     );
 
     // Kubernetes replaces the pod: con6/2 tears down as a dying unit.
-    let ran = old.run(Hook::with(departing)).ok();
+    let ran = old
+        .run(Hook::with(|unit| {
+            departing(unit, "sse-endpoint", 1, "mock/0")
+        }))
+        .ok();
     assert!(ran
         .invoked
         .contains(&"sse-consumer.py:24:notify_relation_needed".to_owned()));

@@ -2,8 +2,7 @@
 //! tools: the exact status-set calls and their order, a dying unit, a failing
 //! status-set.
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::log::Level;
 use charm_reactive::{DyingLayer, Handler, Registry};

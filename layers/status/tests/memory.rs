@@ -1,8 +1,7 @@
 //! The status layer against the engine's MemoryBackend and a real sled store:
 //! precedence, timing, ties, dying units, failing hooks.
 
-#[path = "../../basic/tests/support/mod.rs"]
-mod support;
+use charm_reactive_testing::unit as support;
 
 use charm_reactive::backend::{Status, StatusState};
 use charm_reactive::log::Level;
@@ -162,7 +161,11 @@ fn a_dying_unit_never_sets_blocked_or_waiting_and_says_so() {
         |ctx| blocked(ctx, "Please add relationship to sse endpoint."),
         |ctx| waiting(ctx, "Waiting for sse endpoint"),
     ]);
-    let ran = u.run(Hook::with(departing)).ok();
+    let ran = u
+        .run(Hook::with(|unit| {
+            departing(unit, "sse-endpoint", 1, "mock/0")
+        }))
+        .ok();
     assert!(statuses(&mut u).is_empty());
     assert!(ran.calls_of("status-set").is_empty());
     assert!(ran.logged(
@@ -203,7 +206,7 @@ fn a_living_unit_in_the_same_hook_still_sets_blocked() {
     // The remote unit departs, not this one.
     let mut u = unit(vec![|ctx| blocked(ctx, "Please add relationship")]);
     u.run(Hook::with(|unit| {
-        let mut info = departing(unit);
+        let mut info = departing(unit, "sse-endpoint", 1, "mock/0");
         info.relation.as_mut().unwrap().departing_unit = Some("mock/0".into());
         info
     }))

@@ -12,7 +12,7 @@ pub enum Event {
     Relation {
         /// Which one.
         kind: RelationHook,
-        /// The relation's id number (the state's [`super::Relation::id`]).
+        /// The relation's id number (the state's [`crate::Relation::id`]).
         id: u32,
         /// `JUJU_REMOTE_UNIT`: required for joined and departed, absent for
         /// created and broken, optional for changed (absent: the remote

@@ -8,13 +8,13 @@ use charm_reactive::backend::{Backend, MemoryBackend};
 use charm_reactive::store::Store;
 use charm_reactive::{run_hook, HookInfo, Registry};
 
-use super::charm::CharmSpec;
-use super::check::{self, Plan};
-use super::error::HarnessError;
-use super::event::Event;
-use super::output::Output;
-use super::state::State;
-use super::{unit_store, world};
+use crate::charm::CharmSpec;
+use crate::check::{self, Plan};
+use crate::error::HarnessError;
+use crate::event::Event;
+use crate::output::Output;
+use crate::state::State;
+use crate::world;
 
 /// A charm under test: its handlers and what its metadata declares.
 ///
@@ -109,7 +109,6 @@ impl Context {
     pub fn run(&self, event: Event, state: State) -> Result<Output, HarnessError> {
         let plan = check::check(&self.charm, &self.registry, &event, &state)?;
         let config = self.charm.config(&state.config)?;
-        let (model, seeded) = world::model(&state, &plan, config)?;
         let dir = tempfile::Builder::new()
             .prefix("charm-reactive-harness")
             .tempdir()
@@ -118,7 +117,7 @@ impl Context {
                 source,
             })?;
         let store = Store::open(dir.path().join("unit.sled"))?;
-        unit_store::seed(&store, &state)?;
+        let (model, seeded) = world::seed(&state, &plan, config, &store)?;
         let charm_dir = self.charm_dir(dir.path())?;
 
         let outcome = run_hook(
@@ -145,8 +144,7 @@ impl Context {
         juju.end_hook(success);
         let model = juju.into_model();
 
-        let (mut new_state, histories) = world::read(&state, &plan, &model, seeded, success);
-        unit_store::read(&store, &mut new_state)?;
+        let (new_state, histories) = world::read(&state, &plan, &model, &store, seeded, success)?;
         let juju_log = model.logs[..direct_logs]
             .iter()
             .map(|l| (l.level, l.message.clone()))

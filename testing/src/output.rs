@@ -4,9 +4,9 @@ use charm_reactive::backend::{ActionModel, PodSpecRecord, Status, ToolCall};
 use charm_reactive::log::Level;
 use charm_reactive::EngineError;
 
-use super::state::State;
+use crate::state::State;
 
-/// The result of [`super::Context::run`].
+/// The result of [`crate::Context::run`].
 ///
 /// A failing hook is an output too (`error` is set, `committed` false): as in
 /// Juju, its unit store, relation data, unit state, ports and pod spec are left

@@ -1,5 +1,5 @@
 //! The in-process harness: a small charm built with `Registry::builder()`, run
-//! one event at a time through `harness::Context::run`.
+//! one event at a time through `Context::run`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context as _};
 use charm_reactive::backend::{PodSpec, PortRange, RelationId, Status, StatusState, StatusTarget};
 use charm_reactive::log::Level;
 use charm_reactive::{Condition, DyingLayer, EngineError, Handler, Registry, DYING_FLAG};
-use charm_reactive_sim::harness::{Context, Event, HarnessError, Relation, State};
+use charm_reactive_testing::{Context, Event, HarnessError, Relation, State};
 use serde_json::json;
 
 const METADATA: &str = "\
@@ -721,7 +721,7 @@ fn inconsistent_relations_are_refused() {
 
     let e = refused(
         Event::Relation {
-            kind: charm_reactive_sim::harness::RelationHook::Changed,
+            kind: charm_reactive_testing::RelationHook::Changed,
             id: 1,
             remote_unit: Some("pg/0".into()),
             departing_unit: Some("pg/0".into()),
@@ -735,7 +735,7 @@ fn inconsistent_relations_are_refused() {
 
     let e = refused(
         Event::Relation {
-            kind: charm_reactive_sim::harness::RelationHook::Joined,
+            kind: charm_reactive_testing::RelationHook::Joined,
             id: 1,
             remote_unit: None,
             departing_unit: None,
@@ -746,7 +746,7 @@ fn inconsistent_relations_are_refused() {
 
     let e = refused(
         Event::Relation {
-            kind: charm_reactive_sim::harness::RelationHook::Broken,
+            kind: charm_reactive_testing::RelationHook::Broken,
             id: 1,
             remote_unit: Some("pg/0".into()),
             departing_unit: None,

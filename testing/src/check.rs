@@ -7,10 +7,10 @@ use charm_reactive::hook_env::{JujuVersion, RelationContext};
 use charm_reactive::{Condition, Registry};
 use serde_json::Value;
 
-use super::charm::CharmSpec;
-use super::error::HarnessError;
-use super::event::{Event, RelationHook};
-use super::state::State;
+use crate::charm::CharmSpec;
+use crate::error::HarnessError;
+use crate::event::{Event, RelationHook};
+use crate::state::State;
 
 /// Hooks Juju runs that are not about a relation.
 const HOOKS: &[&str] = &[
@@ -47,6 +47,15 @@ pub(crate) struct Plan {
     pub(crate) leaving: Option<(u32, String)>,
     /// A relation gone from this hook on (relation-broken).
     pub(crate) broken: Option<u32>,
+}
+
+impl Plan {
+    /// Whether `unit` of relation `id` leaves it in this hook.
+    pub(crate) fn is_leaving(&self, id: u32, unit: &str) -> bool {
+        self.leaving
+            .as_ref()
+            .is_some_and(|(rid, u)| *rid == id && u == unit)
+    }
 }
 
 /// Checks `state` and `event` against the charm and Juju's rules.

@@ -8,7 +8,7 @@ use charm_reactive::metadata::Metadata;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::error::HarnessError;
+use crate::error::HarnessError;
 
 /// The charm's declared relations and config options.
 #[derive(Debug, Clone, Default)]

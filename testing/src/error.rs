@@ -1,6 +1,6 @@
 //! Why the harness refuses to run an event: inputs Juju could never produce, or
 //! a failure of the harness itself (never of the charm: a failing hook is an
-//! [`super::Output`] with an error).
+//! [`crate::Output`] with an error).
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! An in-process test harness for charm authors, in the spirit of ops'
+//! charm-reactive-testing: test a charm in-process, in the spirit of ops'
 //! Scenario: describe a unit's world as a [`State`], run one [`Event`] through
 //! the real engine with [`Context::run`], and check the [`Output`]: the new
 //! state and what the hook did (juju-log lines, status history, hook-tool calls,
@@ -16,7 +16,7 @@
 //! use std::sync::Arc;
 //! use charm_reactive::backend::{Backend, Status, StatusState, StatusTarget};
 //! use charm_reactive::{Handler, Registry};
-//! use charm_reactive_sim::harness::{Context, Event, Relation, State};
+//! use charm_reactive_testing::{Context, Event, Relation, State};
 //!
 //! let registry = Registry::builder()
 //!     .handler(Handler::new("connect", |ctx| {
@@ -45,15 +45,34 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+//!
+//! Beside the Scenario-style [`Context`], [`unit`](mod@unit) runs one unit hook after
+//! hook (against the in-memory Juju or the real hook-tool backend over a fake
+//! hook tool), and [`fuzz`] gives property tests a seeded, bounded runner.
+//!
+//! Modules:
+//! - `context`: [`Context`], runs one event against a state through the engine
+//! - `state`: [`State`], one module per kind of thing in the unit's world
+//! - `event`: [`Event`], the hook, relation hook or action to run
+//! - `output`: [`Output`], the new state and what the hook did
+//! - `check`: refuses inputs Juju could never produce
+//! - `charm`: what metadata.yaml and config.yaml declare
+//! - `world`: the state as the hook's world (in-memory Juju, unit store) and back
+//! - `error`: [`HarnessError`]
+//! - [`unit`](mod@unit): a unit run hook after hook, for layer and engine-level tests
+//! - [`fuzz`]: the seeded proptest configuration
+
+#![warn(missing_docs)]
+
 mod charm;
 mod check;
 mod context;
 mod error;
 mod event;
-mod leader;
+pub mod fuzz;
 mod output;
 mod state;
-mod unit_store;
+pub mod unit;
 mod world;
 
 pub use context::Context;
