@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::args::{parse, FORMAT, OUTPUT};
+use super::args::Parsed;
 use super::output::Format;
 use super::{check_extra, Step, ToolEnv, ToolError, ToolResult};
 use crate::model::ActionRun;
@@ -48,8 +48,7 @@ impl ToolEnv<'_> {
             .ok_or_else(|| ToolError::Run("not running an action".into()))
     }
 
-    pub(super) fn action_get(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[FORMAT, OUTPUT])?;
+    pub(super) fn action_get(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 1)?;
         let params = Value::Object(self.action()?.params.clone().into_iter().collect());
         let v = match p.positional.first() {
@@ -60,11 +59,10 @@ impl ToolEnv<'_> {
                 .cloned()
                 .unwrap_or(Value::Null),
         };
-        self.output(&p, Format::Smart, &v)
+        self.output(p, Format::Smart, &v)
     }
 
-    pub(super) fn action_set(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[])?;
+    pub(super) fn action_set(&mut self, p: &Parsed) -> ToolResult {
         if p.positional.is_empty() {
             return Err(ToolError::Usage("no key=value pairs specified".into()));
         }
@@ -96,8 +94,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn action_fail(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[])?;
+    pub(super) fn action_fail(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 1)?;
         let message = p.positional.first().cloned().unwrap_or_else(|| {
             "action failed without reason given, check action for errors".into()
@@ -108,8 +105,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn action_log(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[])?;
+    pub(super) fn action_log(&mut self, p: &Parsed) -> ToolResult {
         if p.positional.is_empty() {
             return Err(ToolError::Usage("no message specified".into()));
         }

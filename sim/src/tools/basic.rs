@@ -2,7 +2,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::args::{boolean, parse, value, FORMAT, OUTPUT};
+use super::args::Parsed;
 use super::output::Format;
 use super::{check_extra, parse_key_values, Step, ToolEnv, ToolError, ToolResult};
 use crate::model::{Life, Status};
@@ -15,11 +15,7 @@ fn status_json(s: &Status) -> Value {
 }
 
 impl ToolEnv<'_> {
-    pub(super) fn juju_log(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(
-            args,
-            &[boolean(&["debug"]), value(&["l", "log-level"]), FORMAT],
-        )?;
+    pub(super) fn juju_log(&mut self, p: &Parsed) -> ToolResult {
         if p.positional.is_empty() {
             return Err(ToolError::Usage("no message specified".into()));
         }
@@ -57,8 +53,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn status_set(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[boolean(&["application"])])?;
+    pub(super) fn status_set(&mut self, p: &Parsed) -> ToolResult {
         let Some(status) = p.positional.first() else {
             return Err(ToolError::Usage(
                 "invalid args, require <status> [message]".into(),
@@ -108,16 +103,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn status_get(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(
-            args,
-            &[
-                boolean(&["include-data"]),
-                boolean(&["application"]),
-                FORMAT,
-                OUTPUT,
-            ],
-        )?;
+    pub(super) fn status_get(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 0)?;
         let format = Format::parse(p.value("format"), Format::Smart)?;
         if p.flag("application") {
@@ -142,9 +128,9 @@ impl ToolEnv<'_> {
             let mut inner = status_json(&app_status);
             inner["units"] = Value::Object(units);
             if format == Format::Smart && !p.flag("include-data") {
-                return self.output(&p, Format::Smart, &Value::String(app_status.status));
+                return self.output(p, Format::Smart, &Value::String(app_status.status));
             }
-            return self.output(&p, Format::Smart, &json!({"application-status": inner}));
+            return self.output(p, Format::Smart, &json!({"application-status": inner}));
         }
         let st = self
             .model
@@ -152,13 +138,12 @@ impl ToolEnv<'_> {
             .map(|u| u.status.clone())
             .ok_or_else(|| ToolError::Run("unit not found".into()))?;
         if format == Format::Smart && !p.flag("include-data") {
-            return self.output(&p, Format::Smart, &Value::String(st.status));
+            return self.output(p, Format::Smart, &Value::String(st.status));
         }
-        self.output(&p, Format::Smart, &status_json(&st))
+        self.output(p, Format::Smart, &status_json(&st))
     }
 
-    pub(super) fn config_get(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[boolean(&["a", "all"]), FORMAT, OUTPUT])?;
+    pub(super) fn config_get(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 1)?;
         let app = self
             .model
@@ -172,21 +157,20 @@ impl ToolEnv<'_> {
             Some(key) => {
                 let cfg = app.effective_config(true);
                 let v = cfg.get(key).cloned().unwrap_or(Value::Null);
-                self.output(&p, Format::Smart, &v)
+                self.output(p, Format::Smart, &v)
             }
             None => {
                 let cfg = app.effective_config(p.flag("a"));
                 let v = Value::Object(cfg.into_iter().collect());
-                self.output(&p, Format::Smart, &v)
+                self.output(p, Format::Smart, &v)
             }
         }
     }
 
-    pub(super) fn is_leader_tool(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[FORMAT, OUTPUT])?;
+    pub(super) fn is_leader_tool(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 0)?;
         let l = self.is_leader();
-        self.output(&p, Format::Smart, &Value::Bool(l))
+        self.output(p, Format::Smart, &Value::Bool(l))
     }
 
     fn leader_settings(&mut self) -> std::collections::BTreeMap<String, String> {
@@ -203,8 +187,7 @@ impl ToolEnv<'_> {
         s
     }
 
-    pub(super) fn leader_get(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[FORMAT, OUTPUT])?;
+    pub(super) fn leader_get(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 1)?;
         let settings = self.leader_settings();
         match p.positional.first().map(String::as_str) {
@@ -213,18 +196,17 @@ impl ToolEnv<'_> {
                     .into_iter()
                     .map(|(k, v)| (k, Value::String(v)))
                     .collect();
-                self.output(&p, Format::Smart, &Value::Object(v))
+                self.output(p, Format::Smart, &Value::Object(v))
             }
             Some(k) if k.contains('=') => Err(ToolError::Usage(format!("invalid key {k:?}"))),
             Some(k) => {
                 let v = settings.get(k).cloned().map_or(Value::Null, Value::String);
-                self.output(&p, Format::Smart, &v)
+                self.output(p, Format::Smart, &v)
             }
         }
     }
 
-    pub(super) fn leader_set(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[])?;
+    pub(super) fn leader_set(&mut self, p: &Parsed) -> ToolResult {
         let kv = parse_key_values(&p.positional)?;
         if !self.is_leader() {
             return Err(ToolError::Run(
@@ -251,8 +233,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn application_version_set(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[])?;
+    pub(super) fn application_version_set(&mut self, p: &Parsed) -> ToolResult {
         let Some(v) = p.positional.first() else {
             return Err(ToolError::Usage("no version specified".into()));
         };
@@ -263,8 +244,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn goal_state(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[FORMAT, OUTPUT])?;
+    pub(super) fn goal_state(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 0)?;
         let since = crate::timeline::clock(self.model.clock_ms);
         let mut units = Map::new();
@@ -309,7 +289,7 @@ impl ToolEnv<'_> {
             }
         }
         let v = json!({"units": units, "relations": relations});
-        self.output(&p, Format::Yaml, &v)
+        self.output(p, Format::Yaml, &v)
     }
 
     fn address(&self) -> String {
@@ -319,19 +299,7 @@ impl ToolEnv<'_> {
             .unwrap_or_default()
     }
 
-    pub(super) fn network_get(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(
-            args,
-            &[
-                boolean(&["bind-address"]),
-                boolean(&["ingress-address"]),
-                boolean(&["egress-subnets"]),
-                boolean(&["primary-address"]),
-                value(&["r", "relation"]),
-                FORMAT,
-                OUTPUT,
-            ],
-        )?;
+    pub(super) fn network_get(&mut self, p: &Parsed) -> ToolResult {
         let Some(binding) = p.positional.first() else {
             return Err(ToolError::Usage("no arguments specified".into()));
         };
@@ -377,11 +345,10 @@ impl ToolEnv<'_> {
                 .unwrap_or_default(),
             _ => Value::Object(picked),
         };
-        self.output(&p, Format::Smart, &v)
+        self.output(p, Format::Smart, &v)
     }
 
-    pub(super) fn unit_get(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[FORMAT, OUTPUT])?;
+    pub(super) fn unit_get(&mut self, p: &Parsed) -> ToolResult {
         let Some(key) = p.positional.first() else {
             return Err(ToolError::Usage("no setting specified".into()));
         };
@@ -389,14 +356,13 @@ impl ToolEnv<'_> {
         match key.as_str() {
             "private-address" | "public-address" => {
                 let a = self.address();
-                self.output(&p, Format::Smart, &Value::String(a))
+                self.output(p, Format::Smart, &Value::String(a))
             }
             other => Err(ToolError::Usage(format!("unknown setting {other:?}"))),
         }
     }
 
-    pub(super) fn port(&mut self, args: &[String], open: bool) -> ToolResult {
-        let p = parse(args, &[value(&["endpoints"])])?;
+    pub(super) fn port(&mut self, p: &Parsed, open: bool) -> ToolResult {
         let Some(spec) = p.positional.first() else {
             return Err(ToolError::Usage("no port or range specified".into()));
         };
@@ -410,8 +376,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn opened_ports(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[boolean(&["endpoints"]), FORMAT, OUTPUT])?;
+    pub(super) fn opened_ports(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 0)?;
         let ports: Vec<Value> = self
             .model
@@ -429,7 +394,7 @@ impl ToolEnv<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        self.output(&p, Format::Smart, &Value::Array(ports))
+        self.output(p, Format::Smart, &Value::Array(ports))
     }
 }
 

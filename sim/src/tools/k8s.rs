@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::args::{boolean, parse, value, FORMAT, OUTPUT};
+use super::args::Parsed;
 use super::output::Format;
 use super::{
     check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult,
@@ -18,8 +18,7 @@ const MAX_STATE_VALUE: usize = 65_536;
 
 impl ToolEnv<'_> {
     /// `kind` is `pod` or `k8s`: the word Juju uses in its messages.
-    pub(super) fn spec_set(&mut self, args: &[String], kind: &str) -> ToolResult {
-        let p = parse(args, &[value(&["file"]), value(&["k8s-resources"])])?;
+    pub(super) fn spec_set(&mut self, p: &Parsed, kind: &str) -> ToolResult {
         check_extra(&p.positional, 0)?;
         if let Some(res) = p.value("k8s-resources") {
             self.read_file_arg(res)?;
@@ -78,8 +77,7 @@ impl ToolEnv<'_> {
         s
     }
 
-    pub(super) fn state_get(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[boolean(&["strict"]), FORMAT, OUTPUT])?;
+    pub(super) fn state_get(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 1)?;
         let state = self.state_view();
         match p.positional.first().map(String::as_str) {
@@ -90,18 +88,17 @@ impl ToolEnv<'_> {
                         .map(|(k, v)| (k, Value::String(v)))
                         .collect(),
                 );
-                self.output(&p, Format::Smart, &v)
+                self.output(p, Format::Smart, &v)
             }
             Some(k) => match state.get(k) {
-                Some(v) => self.output(&p, Format::Smart, &Value::String(v.clone())),
+                Some(v) => self.output(p, Format::Smart, &Value::String(v.clone())),
                 None if p.flag("strict") => Err(ToolError::Run(format!("{k:?} not found"))),
-                None => self.output(&p, Format::Smart, &Value::Null),
+                None => self.output(p, Format::Smart, &Value::Null),
             },
         }
     }
 
-    pub(super) fn state_set(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[value(&["file"])])?;
+    pub(super) fn state_set(&mut self, p: &Parsed) -> ToolResult {
         let cli = parse_key_values(&p.positional)?;
         let mut writes = match p.value("file") {
             Some(f) => match self.read_file_arg(f)? {
@@ -130,8 +127,7 @@ impl ToolEnv<'_> {
         Ok(Step::Out(String::new()))
     }
 
-    pub(super) fn state_delete(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[])?;
+    pub(super) fn state_delete(&mut self, p: &Parsed) -> ToolResult {
         let Some(k) = p.positional.first() else {
             return Err(ToolError::Usage("no key specified".into()));
         };

@@ -8,6 +8,7 @@
 mod action;
 pub mod args;
 mod basic;
+pub mod commands;
 mod k8s;
 pub mod output;
 mod relation;
@@ -49,38 +50,7 @@ type ToolResult = Result<Step, ToolError>;
 
 /// The names of the hook tools present in `version` (the symlinks the agent makes).
 pub fn tool_names(version: JujuVersion) -> Vec<&'static str> {
-    let mut v = vec![
-        "juju-log",
-        "status-set",
-        "status-get",
-        "config-get",
-        "is-leader",
-        "leader-get",
-        "leader-set",
-        "relation-ids",
-        "relation-list",
-        "relation-get",
-        "relation-set",
-        "pod-spec-set",
-        "application-version-set",
-        "goal-state",
-        "network-get",
-        "open-port",
-        "close-port",
-        "opened-ports",
-        "unit-get",
-        "action-get",
-        "action-set",
-        "action-fail",
-        "action-log",
-    ];
-    if version.charm_state() {
-        v.extend(["state-get", "state-set", "state-delete"]);
-    }
-    if version.k8s_spec_set() {
-        v.push("k8s-spec-set");
-    }
-    v
+    commands::names(version)
 }
 
 /// Everything a tool may touch.
@@ -111,15 +81,21 @@ pub fn serve(
         cwd: PathBuf::from(&req.cwd),
         stdin: req.stdin.clone(),
     };
-    if !tool_names(env.model.juju_version).contains(&req.command.as_str()) {
+    let version = env.model.juju_version;
+    let Some(command) = commands::find(&req.command).filter(|c| c.exists_in(version)) else {
         // Juju's jujuc server refuses the request itself ("bad request").
         return Response::Done {
             code: 1,
             stdout: String::new(),
             stderr: format!("error: bad request: unknown command: {}\n", req.command),
         };
-    }
-    let result = env.dispatch(&req.command, &req.args);
+    };
+    let flags: Vec<&commands::Flag> = command.flags_in(version).collect();
+    let result = match args::parse(&req.args, &flags) {
+        Ok(args::Outcome::Help) => Ok(Step::Out(env.help(command))),
+        Ok(args::Outcome::Args(p)) => env.dispatch(&req.command, &p),
+        Err(e) => Err(e),
+    };
     let (code, stdout, stderr) = match result {
         Ok(Step::NeedsStdin) => return Response::NeedsStdin,
         Ok(Step::Out(out)) => (0, out, String::new()),
@@ -149,7 +125,18 @@ pub fn serve(
 }
 
 impl ToolEnv<'_> {
-    fn dispatch(&mut self, name: &str, args: &[String]) -> ToolResult {
+    /// `<command> --help`, with the hook's relation as the default of `-r`.
+    fn help(&self, command: &commands::Command) -> String {
+        let relation = self
+            .ctx
+            .relation_id
+            .and_then(|id| self.model.relation(id))
+            .map(|r| r.key_for(&self.ctx.app))
+            .unwrap_or_default();
+        command.help(self.model.juju_version, &relation, "")
+    }
+
+    fn dispatch(&mut self, name: &str, args: &Parsed) -> ToolResult {
         match name {
             "juju-log" => self.juju_log(args),
             "status-set" => self.status_set(args),
@@ -178,7 +165,10 @@ impl ToolEnv<'_> {
             "state-get" => self.state_get(args),
             "state-set" => self.state_set(args),
             "state-delete" => self.state_delete(args),
-            other => Err(ToolError::Run(format!("unknown command: {other}"))),
+            // A command of Juju's that the simulator does not model yet: say so plainly.
+            other => Err(ToolError::Run(format!(
+                "jujusim does not simulate {other} yet"
+            ))),
         }
     }
 

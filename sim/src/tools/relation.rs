@@ -4,16 +4,13 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::args::{boolean, parse, value, FlagSpec, Parsed, FORMAT, OUTPUT};
+use super::args::Parsed;
 use super::output::Format;
 use super::{
     check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult,
 };
 use crate::hookctx::BagOwner;
 use crate::model::{app_of, unit_number};
-
-const RELATION: FlagSpec = value(&["r", "relation"]);
-const APP: FlagSpec = boolean(&["app"]);
 
 impl ToolEnv<'_> {
     /// The relation named by `-r`, else the hook's relation.
@@ -45,15 +42,7 @@ impl ToolEnv<'_> {
             .ok_or_else(|| ToolError::Usage("no relation id specified".into()))
     }
 
-    fn with_app_flag(&self, mut specs: Vec<FlagSpec>, available: bool) -> Vec<FlagSpec> {
-        if available {
-            specs.push(APP);
-        }
-        specs
-    }
-
-    pub(super) fn relation_ids(&mut self, args: &[String]) -> ToolResult {
-        let p = parse(args, &[FORMAT, OUTPUT])?;
+    pub(super) fn relation_ids(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 1)?;
         let endpoint = match p.positional.first() {
             Some(e) => e.clone(),
@@ -77,7 +66,7 @@ impl ToolEnv<'_> {
             })
             .map(|r| Value::String(r.key_for(&self.ctx.app)))
             .collect();
-        self.output(&p, Format::Smart, &Value::Array(ids))
+        self.output(p, Format::Smart, &Value::Array(ids))
     }
 
     /// Remote units of `rid` as the running hook sees them.
@@ -97,14 +86,9 @@ impl ToolEnv<'_> {
         v
     }
 
-    pub(super) fn relation_list(&mut self, args: &[String]) -> ToolResult {
-        let specs = self.with_app_flag(
-            vec![RELATION, FORMAT, OUTPUT],
-            self.model.juju_version.relation_list_app(),
-        );
-        let p = parse(args, &specs)?;
+    pub(super) fn relation_list(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 0)?;
-        let rid = self.required_relation(&p)?;
+        let rid = self.required_relation(p)?;
         if p.flag("app") {
             let remote = self
                 .model
@@ -112,20 +96,15 @@ impl ToolEnv<'_> {
                 .and_then(|r| r.remote_app(&self.ctx.app))
                 .unwrap_or_default()
                 .to_string();
-            return self.output(&p, Format::Smart, &Value::String(remote));
+            return self.output(p, Format::Smart, &Value::String(remote));
         }
         let members: Vec<Value> = self.members(rid).into_iter().map(Value::String).collect();
-        self.output(&p, Format::Smart, &Value::Array(members))
+        self.output(p, Format::Smart, &Value::Array(members))
     }
 
-    pub(super) fn relation_get(&mut self, args: &[String]) -> ToolResult {
-        let specs = self.with_app_flag(
-            vec![RELATION, FORMAT, OUTPUT],
-            self.model.juju_version.app_relation_data(),
-        );
-        let p = parse(args, &specs)?;
+    pub(super) fn relation_get(&mut self, p: &Parsed) -> ToolResult {
         check_extra(&p.positional, 2)?;
-        let rid = self.required_relation(&p)?;
+        let rid = self.required_relation(p)?;
         let key = p.positional.first().filter(|k| *k != "-").cloned();
         let target = match p.positional.get(1) {
             Some(t) => t.clone(),
@@ -153,7 +132,7 @@ impl ToolEnv<'_> {
                     .collect::<Map<String, Value>>(),
             ),
         };
-        self.output(&p, Format::Smart, &v)
+        self.output(p, Format::Smart, &v)
     }
 
     fn overlay(
@@ -224,13 +203,8 @@ impl ToolEnv<'_> {
         Ok(committed)
     }
 
-    pub(super) fn relation_set(&mut self, args: &[String]) -> ToolResult {
-        let specs = self.with_app_flag(
-            vec![RELATION, value(&["file"])],
-            self.model.juju_version.app_relation_data(),
-        );
-        let p = parse(args, &specs)?;
-        let rid = self.required_relation(&p)?;
+    pub(super) fn relation_set(&mut self, p: &Parsed) -> ToolResult {
+        let rid = self.required_relation(p)?;
         let cli = parse_key_values(&p.positional)?;
         let mut writes = match p.value("file") {
             Some(f) => match self.read_file_arg(f)? {
