@@ -95,6 +95,44 @@ impl JujuVersion {
         !self.at_least(2, 6, 0)
     }
 
+    /// The hook's socket is named by `JUJU_AGENT_SOCKET_ADDRESS` and
+    /// `JUJU_AGENT_SOCKET_NETWORK` (2.8+); before, by `JUJU_AGENT_SOCKET`.
+    pub fn agent_socket_address_env(self) -> bool {
+        self.at_least(2, 8, 0)
+    }
+
+    /// `JUJU_SLA` is set (removed with SLAs in 4.0).
+    pub fn sla_env(self) -> bool {
+        !self.at_least(4, 0, 0)
+    }
+
+    /// `JUJU_CHARM_HTTP_PROXY` and friends are set, even when empty (2.6+).
+    pub fn charm_proxy_env(self) -> bool {
+        self.at_least(2, 6, 0)
+    }
+
+    /// Hooks get `LANG=C.UTF-8` (2.9+).
+    pub fn lang_env(self) -> bool {
+        self.at_least(2, 9, 0)
+    }
+
+    /// Hooks get `TERM=tmux-256color` (3.0+).
+    pub fn term_env(self) -> bool {
+        self.at_least(3, 0, 0)
+    }
+
+    /// A peer relation's application-data change does not run relation-changed on the
+    /// leader (4.0's resolver); before, every unit of the application gets it.
+    pub fn peer_app_change_skips_leader(self) -> bool {
+        self.at_least(4, 0, 0)
+    }
+
+    /// Juju 4.0 removed leadership settings, podspec charms and `JUJU_TARGET_SERIES`;
+    /// relation data no longer gets an automatic `private-address`.
+    pub fn is_4x(self) -> bool {
+        self.at_least(4, 0, 0)
+    }
+
     /// All units of a Kubernetes application share the operator's charm dir (before 2.8).
     pub fn shared_k8s_charm_dir(self) -> bool {
         !self.at_least(2, 8, 0)
@@ -102,8 +140,9 @@ impl JujuVersion {
 }
 
 impl Default for JujuVersion {
+    /// Juju 3.6, the current long-term-support release.
     fn default() -> Self {
-        Self::new(2, 8, 0)
+        Self::new(3, 6, 0)
     }
 }
 

@@ -21,7 +21,7 @@ fn setup(dir: &Path, asserts: &str) -> std::path::PathBuf {
     write_charm(&dir.join("logger"), "name: logger\n", None, DISPATCH, &[]);
     let file = dir.join("s.yaml");
     let yaml = format!(
-        "applications:\n  logger: {{charm: ./logger, units: 2}}\nsteps:\n  - deploy: logger\n  - wait: settled\n{asserts}"
+        "juju-version: \"2.8.0\"\napplications:\n  logger: {{charm: ./logger, units: 2}}\nsteps:\n  - deploy: logger\n  - wait: settled\n{asserts}"
     );
     std::fs::write(&file, yaml).unwrap();
     file
@@ -198,7 +198,7 @@ fn a_unit_left_in_error_fails_the_run_unless_allowed() {
     let write = |allow: bool| {
         let f = dir.path().join(format!("s-{allow}.yaml"));
         let yaml = format!(
-            "allow-hook-errors: {allow}\napplications:\n  broken: {{charm: ./broken}}\nsteps:\n  - deploy: broken\n  - wait: settled\n  - assert: {{unit: broken/0, status: error}}\n"
+            "juju-version: \"2.8.0\"\nallow-hook-errors: {allow}\napplications:\n  broken: {{charm: ./broken}}\nsteps:\n  - deploy: broken\n  - wait: settled\n  - assert: {{unit: broken/0, status: error}}\n"
         );
         std::fs::write(&f, yaml).unwrap();
         f

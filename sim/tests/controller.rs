@@ -267,7 +267,7 @@ echo '["unit.ready"]' > .flags.json
         None,
         &[("start", script)],
     );
-    let yaml = "applications:\n  peer: {charm: ./peer, units: 2, flags-file: .flags.json}\nsteps:\n  - deploy: peer\n  - wait: settled\n  \
+    let yaml = "juju-version: \"2.8.0\"\napplications:\n  peer: {charm: ./peer, units: 2, flags-file: .flags.json}\nsteps:\n  - deploy: peer\n  - wait: settled\n  \
         - assert: {app: peer, app-flags: {set: ['app:db.ready'], unset: [nope]}, leader-settings: {other: x, gone: null}, workload-version: '1.2'}\n  \
         - assert: {unit: peer/1, flags: [unit.ready], state: {k: v, absent: null}, leader: false}\n  \
         - assert: {unit: peer/0, flags: {set: [nope]}}\n";

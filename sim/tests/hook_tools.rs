@@ -462,7 +462,7 @@ t ./no-such-tool
     );
     let out = dir.path().join("probe.out");
     let yaml =
-        "applications:\n  probe: {charm: ./probe}\nsteps:\n  - deploy: probe\n  - wait: settled\n";
+        "juju-version: \"2.8.0\"\napplications:\n  probe: {charm: ./probe}\nsteps:\n  - deploy: probe\n  - wait: settled\n";
     let r = run_yaml(yaml, dir.path(), &[("PROBE_OUT", out.to_str().unwrap())]);
     assert_ok(&r);
     let c = calls(&out);
@@ -517,7 +517,7 @@ t sh -c 'echo "$JUJU_ACTION_NAME|$JUJU_HOOK_NAME|$JUJU_DISPATCH_PATH|${JUJU_ACTI
         ],
     );
     let out = dir.path().join("probe.out");
-    let yaml = "applications:\n  probe: {charm: ./probe}\nsteps:\n  - deploy: probe\n  - wait: settled\n  \
+    let yaml = "juju-version: \"2.8.0\"\napplications:\n  probe: {charm: ./probe}\nsteps:\n  - deploy: probe\n  - wait: settled\n  \
         - run-action: {unit: probe/leader, action: refresh, params: {nested: {key: v}, n: 1}}\n  \
         - run-action: {unit: probe/0, action: explode}\n  \
         - run-action: {unit: probe/0, action: crash}\n  \
@@ -560,4 +560,84 @@ t sh -c 'echo "$JUJU_ACTION_NAME|$JUJU_HOOK_NAME|$JUJU_DISPATCH_PATH|${JUJU_ACTI
         .records
         .iter()
         .any(|x| x.module == "unit.probe/0.action-log" && x.message == "working hard"));
+}
+
+#[test]
+fn every_hook_command_answers_help() {
+    use charm_reactive_sim::tools::commands;
+    use charm_reactive_sim::version::JujuVersion;
+    let v36 = JujuVersion::new(3, 6, 0);
+    let names = commands::names(v36);
+    let script: String = names.iter().map(|n| format!("t {n} --help\n")).collect();
+    let (dir, r) = one_app("3.6.0", 1, &[("start", &script)]);
+    assert_ok(&r);
+    let c = calls(&dir.path().join("probe.out"));
+    for name in &names {
+        let call = find(&c, None, "start", &format!("{name} --help"));
+        assert_eq!((call.exit, call.err.as_str()), (0, ""), "{name}: {call:?}");
+        let expected = commands::find(name).unwrap().help(v36, "", "");
+        assert_eq!(call.out, expected, "{name}");
+        assert!(call.out.starts_with(&format!("Usage: {name}")));
+    }
+    // charmhelpers' relation_set() probes `relation-set --help` for "--file".
+    let rs = find(&c, None, "start", "relation-set --help");
+    assert!(rs
+        .out
+        .contains("\n--file  (= )\n    file containing key-value pairs\n"));
+}
+
+#[test]
+fn relation_set_help_in_a_relation_hook_defaults_r_to_the_relation() {
+    let script = "t relation-set --help\nt relation-set -h --bogus\nt relation-set --bogus -h\n";
+    let (dir, r) = pair("3.6.0", &[("db-relation-joined", script)], &[], "");
+    assert_ok(&r);
+    let c = calls(&dir.path().join("probe.out"));
+    let h = find(&c, None, "db-relation-joined", "relation-set --help");
+    assert_eq!(h.exit, 0);
+    assert!(h.out.contains("\n-r, --relation  (= db:"), "{}", h.out);
+    assert_eq!(
+        find(&c, None, "db-relation-joined", "relation-set -h --bogus").exit,
+        0
+    );
+    let bad = find(&c, None, "db-relation-joined", "relation-set --bogus -h");
+    assert_eq!(
+        (bad.exit, bad.err.as_str()),
+        (2, "ERROR option provided but not defined: --bogus\n")
+    );
+}
+
+#[test]
+fn juju_4_0_removed_leadership_settings_and_podspec() {
+    let script = "t leader-set a=1\nt leader-get\nt pod-spec-set\nt k8s-spec-set\nt is-leader\n";
+    let dir = tempfile::tempdir().unwrap();
+    let meta = "name: probe\npeers:\n  cluster:\n    interface: probe-peers\n";
+    probe_charm(&dir.path().join("probe"), meta, None, &[("start", script)]);
+    let out = dir.path().join("probe.out");
+    let yaml = "juju-version: \"4.0.0\"\nmodel-type: iaas\napplications:\n  probe: {charm: ./probe}\nsteps:\n  - deploy: probe\n  - wait: settled\n";
+    let r = run_yaml(yaml, dir.path(), &[("PROBE_OUT", out.to_str().unwrap())]);
+    assert_ok(&r);
+    let c = calls(&out);
+    for gone in [
+        "leader-set a=1",
+        "leader-get",
+        "pod-spec-set",
+        "k8s-spec-set",
+    ] {
+        let call = find(&c, None, "start", gone);
+        assert_eq!(call.exit, 127, "{gone} must be absent on 4.0: {call:?}");
+    }
+    assert_eq!(find(&c, None, "start", "is-leader").out, "True\n");
+    // A podspec charm is refused at deploy.
+    probe_charm(&dir.path().join("podspec"), META, None, &[]);
+    let yaml = "juju-version: \"4.0.0\"\napplications:\n  podspec: {charm: ./podspec}\nsteps:\n  - deploy: podspec\n";
+    let scenario =
+        charm_reactive_sim::scenario::Scenario::parse(yaml, "t.yaml", dir.path()).unwrap();
+    let opts =
+        charm_reactive_sim::controller::Options::new(common::hook_tool(), dir.path().join("w2"));
+    let r = charm_reactive_sim::scenario::run(&scenario, opts).unwrap();
+    let err = r.error.unwrap_or_default();
+    assert!(
+        err.contains("Juju 4.0 does not run podspec charms"),
+        "{err}"
+    );
 }

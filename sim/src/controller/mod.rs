@@ -3,6 +3,7 @@
 
 mod action;
 mod cloud;
+mod hookenv;
 mod run;
 mod settle;
 pub mod uniter;
@@ -46,6 +47,12 @@ pub enum SimError {
     /// No such unit.
     #[error("unknown unit {0:?}")]
     UnknownUnit(String),
+    /// A podspec charm on Juju 4.0, which removed them.
+    #[error(
+        "cannot deploy {0:?}: Juju 4.0 does not run podspec charms (metadata `series: [kubernetes]`); \
+         deploy a sidecar charm (`containers:` in its metadata) or simulate Juju 3.6 or earlier"
+    )]
+    PodspecRemoved(String),
     /// The application is already deployed.
     #[error("application {0:?} is already deployed")]
     Duplicate(String),
@@ -96,19 +103,14 @@ pub struct Options {
     pub max_hooks: usize,
     /// Real-time limit per hook process.
     pub hook_timeout: Duration,
-    /// Base environment of hooks (the caller's, without `JUJU_*`).
+    /// Variables added to every hook's environment (Juju's own variables win). Hooks
+    /// do not inherit the simulator's environment: Juju gives them a fixed one.
     pub env: Vec<(String, String)>,
 }
 
 impl Options {
-    /// Defaults for a hook tool and a work dir; the environment is the current
-    /// process's without `JUJU_*`, `CHARM_DIR` and `JUJUSIM_SOCKET`.
+    /// Defaults for a hook tool and a work dir, with no added hook environment.
     pub fn new(hook_tool: PathBuf, workdir: PathBuf) -> Self {
-        let env = std::env::vars()
-            .filter(|(k, _)| {
-                !k.starts_with("JUJU_") && k != "CHARM_DIR" && k != crate::protocol::SOCKET_ENV
-            })
-            .collect();
         Self {
             hook_tool,
             workdir,
@@ -117,7 +119,7 @@ impl Options {
             max_replacements: 5,
             max_hooks: 5000,
             hook_timeout: Duration::from_secs(300),
-            env,
+            env: Vec::new(),
         }
     }
 }
@@ -243,6 +245,9 @@ impl Controller {
             return Err(SimError::Duplicate(spec.name));
         }
         let meta = &spec.charm.metadata;
+        if meta.kubernetes && self.model.juju_version.is_4x() {
+            return Err(SimError::PodspecRemoved(spec.name));
+        }
         let deployment = spec
             .deployment
             .or(meta.deployment)

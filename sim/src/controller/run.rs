@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::hookenv;
 use super::uniter::Op;
 use super::{Controller, SimError};
 use crate::charm::{find_handler, HookHandler as Handler};
@@ -189,69 +190,43 @@ impl Controller {
     pub(super) fn hook_env(&self, unit: &str, ctx_id: &str, p: &Prepared) -> Vec<(String, String)> {
         let u = self.model.unit(unit).expect("unit exists");
         let app = &self.model.applications[&u.app];
-        let mut env: BTreeMap<String, String> = self.opts.env.iter().cloned().collect();
-        env.extend(app.env.clone());
-        let base_path = env.get("PATH").cloned().unwrap_or_else(|| {
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
-        });
-        let path = format!("{}:{base_path}", self.tools_dir.display());
-        let charm_dir = u.charm_dir.display().to_string();
         let socket = self
             .executor
             .agent_socket()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let version = self.model.juju_version;
-        let mut set = |k: &str, v: &str| {
-            env.insert(k.to_string(), v.to_string());
+        let machine = (self.model.kind == ModelType::Iaas).then(|| u.number.to_string());
+        let relation = match (&p.endpoint, &p.relation_key) {
+            (Some(ep), Some(key)) => Some(hookenv::RelationVars {
+                endpoint: ep,
+                key,
+                remote_unit: p.remote_unit.as_deref().unwrap_or(""),
+                remote_app: p.remote_app.as_deref().unwrap_or(""),
+                departing: p.departing.as_deref(),
+            }),
+            _ => None,
         };
-        set("PATH", &path);
-        set("JUJU_CHARM_DIR", &charm_dir);
-        set("CHARM_DIR", &charm_dir);
-        set("JUJU_CONTEXT_ID", ctx_id);
-        set("JUJU_AGENT_SOCKET", &socket);
-        set("JUJU_AGENT_SOCKET_ADDRESS", &socket);
-        set("JUJU_AGENT_SOCKET_NETWORK", "unix");
-        set(SOCKET_ENV, &socket);
-        match &p.action {
-            Some((name, id)) => {
-                set("JUJU_HOOK_NAME", "");
-                set("JUJU_ACTION_NAME", name);
-                set("JUJU_ACTION_UUID", id);
-                set("JUJU_ACTION_TAG", &format!("action-{id}"));
-                if version.dispatch() {
-                    set("JUJU_DISPATCH_PATH", &format!("actions/{name}"));
-                }
-            }
-            None => {
-                set("JUJU_HOOK_NAME", &p.hook);
-                if version.dispatch() {
-                    set("JUJU_DISPATCH_PATH", &format!("hooks/{}", p.hook));
-                }
-            }
-        }
-        set("JUJU_UNIT_NAME", unit);
-        set("JUJU_MODEL_NAME", &self.model.name);
-        set("JUJU_MODEL_UUID", &self.model.uuid);
-        set("JUJU_VERSION", &version.to_string());
-        set("JUJU_API_ADDRESSES", "10.0.0.1:17070");
-        set("JUJU_PRINCIPAL_UNIT", "");
-        set("JUJU_AVAILABILITY_ZONE", "");
-        set("JUJU_SLA", "unsupported");
-        if self.model.kind == ModelType::Iaas {
-            set("JUJU_MACHINE_ID", &u.number.to_string());
-        }
-        set("APT_LISTCHANGES_FRONTEND", "none");
-        set("DEBIAN_FRONTEND", "noninteractive");
-        if let (Some(ep), Some(key)) = (&p.endpoint, &p.relation_key) {
-            set("JUJU_RELATION", ep);
-            set("JUJU_RELATION_ID", key);
-            set("JUJU_REMOTE_APP", p.remote_app.as_deref().unwrap_or(""));
-            set("JUJU_REMOTE_UNIT", p.remote_unit.as_deref().unwrap_or(""));
-            if let Some(d) = &p.departing {
-                set("JUJU_DEPARTING_UNIT", d);
-            }
-        }
+        let vars = hookenv::HookVars {
+            version: self.model.juju_version,
+            tools_dir: &self.tools_dir,
+            charm_dir: &u.charm_dir,
+            context_id: ctx_id,
+            hook: &p.hook,
+            action: p.action.as_ref().map(|(n, id)| (n.as_str(), id.as_str())),
+            socket: &socket,
+            unit,
+            model_name: &self.model.name,
+            model_uuid: &self.model.uuid,
+            machine_id: machine.as_deref(),
+            relation,
+        };
+        // The caller's additions (a test's probe file) and the application's `env:`
+        // add to Juju's variables; Juju's own win, and a given PATH follows the tools dir.
+        let mut env: BTreeMap<String, String> = self.opts.env.iter().cloned().collect();
+        env.extend(app.env.clone());
+        let base_path = env.remove("PATH");
+        env.extend(vars.build(base_path.as_deref()));
+        env.insert(SOCKET_ENV.into(), socket);
         env.into_iter().collect()
     }
 
@@ -491,15 +466,19 @@ impl Controller {
             .unit(unit)
             .map(|u| u.address.clone())
             .unwrap_or_default();
+        // Juju 4.0 no longer writes the legacy `private-address`.
+        let private = !self.model.juju_version.is_4x();
         if let Some(rel) = self.model.relation_mut(rid) {
             rel.scope.insert(unit.to_string());
-            rel.units.entry(unit.to_string()).or_insert_with(|| Bag {
-                data: BTreeMap::from([
-                    ("private-address".to_string(), address.clone()),
+            rel.units.entry(unit.to_string()).or_insert_with(|| {
+                let mut data = BTreeMap::from([
                     ("ingress-address".to_string(), address.clone()),
                     ("egress-subnets".to_string(), format!("{address}/32")),
-                ]),
-                version: 0,
+                ]);
+                if private {
+                    data.insert("private-address".to_string(), address.clone());
+                }
+                Bag { data, version: 0 }
             });
         }
     }

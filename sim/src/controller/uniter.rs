@@ -146,10 +146,15 @@ fn relation_op(model: &Model, unit: &Unit) -> Option<Op> {
         if going {
             return Some(Op::RelationBroken(r.id));
         }
-        if model.juju_version.app_relation_data() {
+        // An application bag change runs relation-changed with no remote unit. On a peer
+        // relation every unit gets it, the leader that wrote it included (Juju 3.6's
+        // resolver, juju/juju#20178); 4.0's resolver skips the leader.
+        let skip_own =
+            r.is_peer() && unit.uniter.leader && model.juju_version.peer_app_change_skips_leader();
+        if model.juju_version.app_relation_data() && !skip_own {
             if let Some(remote_app) = r.remote_app(&unit.app) {
                 let v = r.apps.get(remote_app).map_or(0, |b| b.version);
-                if v > local.app_seen && remote_app != unit.app {
+                if v > local.app_seen {
                     return Some(Op::RelationChanged(r.id, None));
                 }
             }

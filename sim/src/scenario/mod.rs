@@ -1,7 +1,7 @@
 //! Scenario files: a model to build, steps to apply, assertions to check.
 //!
 //! ```yaml
-//! juju-version: "2.8.0"          # default 2.8.0
+//! juju-version: "3.6.0"          # 2.5.0 to 4.0.x; default 3.6.0
 //! model-type: kubernetes         # or iaas; default kubernetes
 //! charm-dir: per-unit            # or shared; default: shared on Kubernetes before 2.8
 //! stale-leases: false            # default: true on Kubernetes before 2.6
