@@ -641,3 +641,85 @@ fn juju_4_0_removed_leadership_settings_and_podspec() {
         "{err}"
     );
 }
+
+fn peer_app(version: &str) -> (tempfile::TempDir, charm_reactive_sim::scenario::RunResult) {
+    let dir = tempfile::tempdir().unwrap();
+    let meta = "name: probe\npeers:\n  cluster:\n    interface: probe-peers\n";
+    let leader = "t relation-set -r \"$(relation-ids cluster)\" --app token=1\n";
+    let changed = "t printenv JUJU_REMOTE_UNIT JUJU_REMOTE_APP\nt relation-get --app token probe\n";
+    let install = "t printenv HOME CARGO LANG TERM JUJU_CHARM_HTTP_PROXY JUJU_VERSION\n";
+    probe_charm(
+        &dir.path().join("probe"),
+        meta,
+        None,
+        &[
+            ("leader-elected", leader),
+            ("cluster-relation-changed", changed),
+            ("install", install),
+        ],
+    );
+    let out = dir.path().join("probe.out");
+    let yaml = format!(
+        "juju-version: \"{version}\"\nmodel-type: iaas\napplications:\n  probe: {{charm: ./probe, units: 3}}\nsteps:\n  - deploy: probe\n  - wait: settled\n"
+    );
+    let r = run_yaml(&yaml, dir.path(), &[("PROBE_OUT", out.to_str().unwrap())]);
+    assert_ok(&r);
+    (dir, r)
+}
+
+#[test]
+fn peer_application_data_changes_reach_every_unit() {
+    let (dir, _r) = peer_app("3.6.0");
+    let c = calls(&dir.path().join("probe.out"));
+    for unit in ["probe/0", "probe/1", "probe/2"] {
+        let seen = c.iter().any(|x| {
+            x.unit == unit
+                && x.hook == "cluster-relation-changed"
+                && x.cmd == "relation-get --app token probe"
+                && x.out == "1\n"
+        });
+        assert!(
+            seen,
+            "{unit} never ran cluster-relation-changed for the app bag"
+        );
+        let app_change = c.iter().any(|x| {
+            x.unit == unit
+                && x.hook == "cluster-relation-changed"
+                && x.cmd.starts_with("printenv JUJU_REMOTE_UNIT")
+                && x.out == "\nprobe\n"
+        });
+        assert!(app_change, "{unit}: no run with an empty JUJU_REMOTE_UNIT");
+    }
+    // Juju 4.0's resolver does not run it on the leader that wrote it.
+    let (dir, r) = peer_app("4.0.0");
+    let c = calls(&dir.path().join("probe.out"));
+    let leader = r
+        .model
+        .units
+        .iter()
+        .find(|u| u.uniter.leader)
+        .unwrap()
+        .name
+        .clone();
+    let leader_ran = c
+        .iter()
+        .any(|x| x.unit == leader && x.hook == "cluster-relation-changed" && x.out == "\nprobe\n");
+    assert!(
+        !leader_ran,
+        "4.0 leader {leader} got its own app-bag change"
+    );
+}
+
+#[test]
+fn hooks_get_jujus_environment_not_the_simulators() {
+    let (dir, _r) = peer_app("3.6.0");
+    let c = calls(&dir.path().join("probe.out"));
+    let env = find(
+        &c,
+        Some("probe/0"),
+        "install",
+        "printenv HOME CARGO LANG TERM JUJU_CHARM_HTTP_PROXY JUJU_VERSION",
+    );
+    // printenv prints the set ones: no HOME or CARGO from the test process.
+    assert_eq!(env.out, "C.UTF-8\ntmux-256color\n\n3.6.0\n");
+}
