@@ -34,7 +34,7 @@ fn scenario(dir: &Path) -> PathBuf {
     let file = dir.join("logger.yaml");
     std::fs::write(
         &file,
-        "applications:\n  logger: {charm: ./logger, units: 2}\nsteps:\n  - deploy: logger\n  - wait: settled\n  - config: {app: logger, set: {level: debug}}\n  - wait: settled\n  - assert: {unit: logger/0, status: active, leader: true}\n",
+        "juju-version: \"2.8.0\"\napplications:\n  logger: {charm: ./logger, units: 2}\nsteps:\n  - deploy: logger\n  - wait: settled\n  - config: {app: logger, set: {level: debug}}\n  - wait: settled\n  - assert: {unit: logger/0, status: active, leader: true}\n",
     )
     .unwrap();
     file
