@@ -190,7 +190,11 @@ impl AppScope {
         loaded
             .iter()
             .filter_map(|(k, v)| flag_of_key(k).map(|f| (f, v)))
-            .map(|(f, v)| Ok((format!("{APP_FLAG_PREFIX}{f}"), decode_flag(f, v)?)))
+            .map(|(f, v)| {
+                let flag = format!("{APP_FLAG_PREFIX}{f}");
+                crate::flags::validate(&flag)?;
+                Ok((flag, decode_flag(f, v)?))
+            })
             .collect()
     }
 
@@ -300,6 +304,19 @@ mod tests {
                 ("app:b".to_owned(), Some(vec![1, 0xff]))
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_application_flag_name_is_refused() {
+        let mut scope = AppScope::default();
+        scope.load([("charm-reactive.app.flag.".to_owned(), "set".to_owned())].into());
+        let e = scope.flags().unwrap_err();
+        assert!(
+            matches!(e, EngineError::InvalidFlag { ref flag, .. } if flag == "app:"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("charm-reactive.app.flag."), "{e}");
+        assert!(crate::flags::validate("app:").is_err());
     }
 
     #[test]

@@ -85,12 +85,15 @@ fn run(charm: &Charm) -> i32 {
             return 1;
         }
     };
+    let timeout = juju.timeout();
     match run_invocation(charm, &env, Box::new(juju), true) {
         Ok(code) => code,
         Err(e) => {
-            // The hook's backend went with the failed run: a fresh one logs.
+            // The hook's backend went with the failed run: a fresh one, with
+            // the same timeout, logs.
             let message = format!("Hook error:\n{e:#}");
             if HookTools::new()
+                .with_timeout(timeout)
                 .log(crate::log::Level::Error, &message)
                 .is_err()
             {
@@ -163,19 +166,42 @@ fn run_invocation(
         drop(store);
     }
     let mut juju = outcome.juju;
-    send_log(&mut *juju, &outcome.log)?;
-    if let (Some(mirror), true) = (mirror, outcome.committed) {
-        mirror.save(&mut *juju)?;
-    }
-    match outcome.error {
-        None => Ok(0),
-        Some(e) => {
-            if let Invocation::Action(_) = env.invocation {
-                juju.action_fail(&e.to_string())?;
-            }
-            Ok(1)
+    // With the unit store in Juju's state, saving it is the commit: its failure
+    // fails the hook (reported by `run` through a fresh backend).
+    let saved = match (mirror, outcome.committed) {
+        (Some(mirror), true) => mirror.save(&mut *juju).map_err(anyhow::Error::from),
+        _ => Ok(()),
+    };
+    let code = finish(&mut *juju, &outcome.log, env, outcome.error.as_ref());
+    saved.map(|()| code)
+}
+
+/// Everything after the commit. The hook's outcome is decided by then, so
+/// this returns the exit status and no error: nothing that fails here can
+/// change it. A hook that committed must exit 0, because Juju keeps a
+/// successful hook's changes (pod spec, relation data) and drops a failed
+/// one's, and the retry of a hook that exited 1 would find the flags of a
+/// commit whose Juju side was dropped. A juju-log (or action-fail) that fails
+/// here goes to stderr, which Juju's unit log keeps too.
+fn finish(
+    juju: &mut dyn Backend,
+    log: &[LogRecord],
+    env: &HookEnv,
+    error: Option<&crate::EngineError>,
+) -> i32 {
+    if let Err(e) = send_log(juju, log) {
+        eprintln!("charm-reactive: juju-log failed ({e:#}); the hook's log follows");
+        for record in log {
+            eprintln!("{:?}: {}", record.level, record.message);
         }
     }
+    let Some(error) = error else { return 0 };
+    if let Invocation::Action(_) = env.invocation {
+        if let Err(e) = juju.action_fail(&error.to_string()) {
+            eprintln!("charm-reactive: action-fail failed: {e:#}");
+        }
+    }
+    1
 }
 
 /// Where the unit's store lives: `$CHARM_REACTIVE_STORE`, else

@@ -96,6 +96,9 @@ impl FlagState {
 pub(crate) fn validate(flag: &str) -> Result<(), EngineError> {
     let reason = if flag.is_empty() {
         "empty flag name"
+    } else if flag == crate::app_scope::APP_FLAG_PREFIX {
+        "empty application flag name (nothing after `app:`; in leader settings, the key \
+         `charm-reactive.app.flag.` with nothing after it)"
     } else if flag.chars().any(char::is_control) {
         "flag names cannot contain control characters"
     } else {

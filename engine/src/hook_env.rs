@@ -3,6 +3,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::names;
+
 /// What was invoked: a hook or an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invocation {
@@ -140,38 +142,39 @@ impl HookEnv {
         let invocation = invocation(get("JUJU_DISPATCH_PATH")?, argv0, get("JUJU_HOOK_NAME")?)?;
         let unit = get("JUJU_UNIT_NAME")?.ok_or(EnvError::Missing("JUJU_UNIT_NAME"))?;
         let application = match unit.split_once('/') {
-            Some((app, n)) if !app.is_empty() && n.parse::<u32>().is_ok() => app.to_owned(),
-            _ => {
-                return Err(EnvError::Invalid {
-                    name: "JUJU_UNIT_NAME",
-                    value: unit,
-                    reason: "a unit name is <application>/<number>",
-                })
-            }
+            Some((app, _)) if names::is_unit(&unit) => app.to_owned(),
+            _ => return Err(invalid("JUJU_UNIT_NAME", unit, UNIT_SHAPE)),
         };
         let charm_dir = match get("JUJU_CHARM_DIR")?.or(get("CHARM_DIR")?) {
             Some(d) => PathBuf::from(d),
             None => std::env::current_dir().map_err(|_| EnvError::Missing("JUJU_CHARM_DIR"))?,
         };
+        let checked =
+            |name: &'static str, ok: fn(&str) -> bool, shape: &'static str| match get(name)? {
+                Some(v) if !ok(&v) => Err(invalid(name, v, shape)),
+                v => Ok(v),
+            };
         let relation = match get("JUJU_RELATION_ID")? {
-            None => None,
+            None => match &invocation {
+                Invocation::Hook(h) if h.contains("-relation-") => {
+                    return Err(EnvError::Missing("JUJU_RELATION_ID"))
+                }
+                _ => None,
+            },
             Some(id) => {
                 let name = match id.split_once(':') {
-                    Some((n, num)) if !n.is_empty() && num.parse::<u32>().is_ok() => n.to_owned(),
-                    _ => {
-                        return Err(EnvError::Invalid {
-                            name: "JUJU_RELATION_ID",
-                            value: id,
-                            reason: "a relation id is <endpoint>:<number>",
-                        })
+                    Some((n, num)) if names::is_endpoint(n) && names::is_number(num) => {
+                        n.to_owned()
                     }
+                    _ => return Err(invalid("JUJU_RELATION_ID", id, RELATION_ID_SHAPE)),
                 };
                 Some(RelationContext {
-                    name: get("JUJU_RELATION")?.unwrap_or(name),
+                    name: checked("JUJU_RELATION", names::is_endpoint, ENDPOINT_SHAPE)?
+                        .unwrap_or(name),
                     id,
-                    remote_unit: get("JUJU_REMOTE_UNIT")?,
-                    remote_app: get("JUJU_REMOTE_APP")?,
-                    departing_unit: get("JUJU_DEPARTING_UNIT")?,
+                    remote_unit: checked("JUJU_REMOTE_UNIT", names::is_unit, UNIT_SHAPE)?,
+                    remote_app: checked("JUJU_REMOTE_APP", names::is_application, APP_SHAPE)?,
+                    departing_unit: checked("JUJU_DEPARTING_UNIT", names::is_unit, UNIT_SHAPE)?,
                 })
             }
         };
@@ -207,6 +210,22 @@ impl HookEnv {
             .as_ref()
             .and_then(|r| r.departing_unit.as_deref())
             .is_some_and(|u| u == self.unit)
+    }
+}
+
+const UNIT_SHAPE: &str = "a unit name is <application>/<number>, the application \
+    lowercase letters, digits and single hyphens (as Juju names it)";
+const APP_SHAPE: &str = "an application name is lowercase letters, digits and single \
+    hyphens, starting with a letter (as Juju names it)";
+const ENDPOINT_SHAPE: &str = "an endpoint name is lowercase letters and digits, parts joined \
+    by - or _, starting with a letter (as Juju names it)";
+const RELATION_ID_SHAPE: &str = "a relation id is <endpoint>:<number>";
+
+fn invalid(name: &'static str, value: String, reason: &'static str) -> EnvError {
+    EnvError::Invalid {
+        name,
+        value,
+        reason,
     }
 }
 
@@ -340,5 +359,53 @@ mod tests {
             env(&[("JUJU_HOOK_NAME", "x")], None),
             Err(EnvError::Missing("JUJU_UNIT_NAME"))
         ));
+    }
+
+    #[test]
+    fn names_juju_never_gives_are_refused() {
+        for unit in ["a\nb/0", "../0", "a/01", "A/0", "a-1/0", "a/0/1"] {
+            let e = env(
+                &[("JUJU_UNIT_NAME", unit), ("JUJU_HOOK_NAME", "start")],
+                None,
+            );
+            assert!(
+                matches!(
+                    e,
+                    Err(EnvError::Invalid {
+                        name: "JUJU_UNIT_NAME",
+                        ..
+                    })
+                ),
+                "{unit:?}: {e:?}"
+            );
+        }
+        let base = [
+            ("JUJU_UNIT_NAME", "a/0"),
+            ("JUJU_HOOK_NAME", "db-relation-changed"),
+        ];
+        assert_eq!(
+            env(&base, None),
+            Err(EnvError::Missing("JUJU_RELATION_ID")),
+            "a relation hook without its relation"
+        );
+        for (name, value) in [
+            ("JUJU_RELATION_ID", "../x:1"),
+            ("JUJU_RELATION_ID", "db:01"),
+            ("JUJU_REMOTE_UNIT", "b\n/0"),
+            ("JUJU_REMOTE_APP", "B"),
+            ("JUJU_DEPARTING_UNIT", "x"),
+            ("JUJU_RELATION", "db\n"),
+        ] {
+            let mut vars = base.to_vec();
+            if name != "JUJU_RELATION_ID" {
+                vars.push(("JUJU_RELATION_ID", "db:1"));
+            }
+            vars.push((name, value));
+            let e = env(&vars, None);
+            assert!(
+                matches!(e, Err(EnvError::Invalid { name: n, .. }) if n == name),
+                "{name}={value:?}: {e:?}"
+            );
+        }
     }
 }

@@ -44,6 +44,7 @@ pub mod inspect;
 pub mod layer;
 pub mod log;
 pub mod metadata;
+pub mod names;
 pub mod pattern;
 pub mod registry;
 pub mod replay;

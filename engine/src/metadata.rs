@@ -1,4 +1,5 @@
-//! The parts of a charm's `metadata.yaml` the engine needs: its relations.
+//! The parts of a charm's metadata the engine needs: its relations, from
+//! `metadata.yaml` or, for a charm that keeps its metadata there, `charmcraft.yaml`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,15 @@ pub enum MetadataError {
         #[source]
         source: std::io::Error,
     },
+    /// Neither `metadata.yaml` nor a `charmcraft.yaml` with the charm's metadata.
+    #[error(
+        "{dir} holds no charm metadata (no metadata.yaml, and no charmcraft.yaml with a name): \
+         this is not a charm directory; check JUJU_CHARM_DIR"
+    )]
+    Missing {
+        /// The charm directory.
+        dir: PathBuf,
+    },
     /// Not YAML of the expected shape.
     #[error("{path} is not valid charm metadata: {reason}")]
     Invalid {
@@ -64,16 +74,30 @@ impl Metadata {
         serde_saphyr::from_str(yaml).map_err(|e| e.to_string())
     }
 
-    /// Reads `<charm_dir>/metadata.yaml`; a charm dir without one has no relations.
+    /// Reads `<charm_dir>/metadata.yaml`, else the metadata in `charmcraft.yaml`;
+    /// a directory with neither is not a charm ([`MetadataError::Missing`]).
     pub fn load(charm_dir: &Path) -> Result<Metadata, MetadataError> {
-        let path = charm_dir.join("metadata.yaml");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                Metadata::parse(&text).map_err(|reason| MetadataError::Invalid { path, reason })
+        for file in ["metadata.yaml", "charmcraft.yaml"] {
+            let path = charm_dir.join(file);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let metadata =
+                        Metadata::parse(&text).map_err(|reason| MetadataError::Invalid {
+                            path: path.clone(),
+                            reason,
+                        })?;
+                    // A charmcraft.yaml without `name` holds build settings only.
+                    if file == "metadata.yaml" || !metadata.name.is_empty() {
+                        return Ok(metadata);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(MetadataError::Io { path, source }),
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Metadata::default()),
-            Err(source) => Err(MetadataError::Io { path, source }),
         }
+        Err(MetadataError::Missing {
+            dir: charm_dir.to_owned(),
+        })
     }
 
     /// Every relation, with its role, sorted by name within each role.
@@ -92,5 +116,31 @@ impl Metadata {
             })
         })
         .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_without_metadata_is_not_a_charm() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = Metadata::load(dir.path()).unwrap_err();
+        assert!(matches!(e, MetadataError::Missing { .. }), "{e:?}");
+        assert!(e.to_string().contains("no charm metadata"), "{e}");
+        // charmcraft.yaml with build settings only is no metadata either.
+        std::fs::write(dir.path().join("charmcraft.yaml"), "type: charm\n").unwrap();
+        assert!(matches!(
+            Metadata::load(dir.path()),
+            Err(MetadataError::Missing { .. })
+        ));
+        std::fs::write(
+            dir.path().join("charmcraft.yaml"),
+            "type: charm\nname: x\nrequires:\n  db: {interface: pgsql}\n",
+        )
+        .unwrap();
+        let m = Metadata::load(dir.path()).unwrap();
+        assert_eq!(m.relations()[0].name, "db");
     }
 }

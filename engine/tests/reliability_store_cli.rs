@@ -263,6 +263,8 @@ fn missing_stores_and_bad_usage_are_clear() {
         &["store", "inspect", "x", "--force"],
         &["store", "verify", "x", "-o", "f"],
         &["store", "inspect", "x", "--lock-timeout", "soon"],
+        &["store", "inspect", "x", "--lock-timeout", "1e30"],
+        &["store", "inspect", "x", "--lock-timeout", "-1"],
         &["store", "inspect", "x", "--bogus"],
     ] {
         let out = cli(args);
@@ -295,4 +297,76 @@ fn missing_stores_and_bad_usage_are_clear() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn non_utf8_paths_are_paths_not_panics() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"st\xffore");
+    let path = dir.path().join(name);
+    for action in ["inspect", "verify", "export"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_charm-reactive"))
+            .args(["store", action])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{action}: {}", stderr(&out));
+        assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    }
+    hook_store(&path);
+    let out = Command::new(env!("CARGO_BIN_EXE_charm-reactive"))
+        .args(["store", "inspect"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out)["generation"], 1);
+}
+
+/// `inspect` and `verify` read a store on a read-only filesystem (a read-only
+/// bind mount, which needs root) from a private copy.
+#[test]
+fn a_read_only_store_can_be_inspected_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app-0");
+    hook_store(&path);
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let mount = |args: &[&str], target: &Path| {
+        Command::new("mount")
+            .args(args)
+            .arg(target)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let bound = Command::new("mount")
+        .arg("--bind")
+        .arg(&path)
+        .arg(&ro)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !bound || !mount(&["-o", "remount,bind,ro"], &ro) {
+        let required = std::env::var_os("CHARM_REACTIVE_REQUIRE_FAULTS").is_some();
+        assert!(
+            !required,
+            "a read-only bind mount needs root (CI runs as root)"
+        );
+        eprintln!("SKIPPED: a read-only bind mount needs root");
+        return;
+    }
+    let inspect = cli(&["store", "inspect", ro.to_str().unwrap()]);
+    let verify = cli(&["store", "verify", ro.to_str().unwrap()]);
+    let unmounted = Command::new("umount").arg(&ro).status().unwrap().success();
+    assert!(inspect.status.success(), "{}", stderr(&inspect));
+    assert_eq!(json(&inspect)["generation"], 1);
+    assert_eq!(json(&inspect)["path"], ro.to_str().unwrap());
+    assert!(
+        stderr(&inspect).contains("read-only"),
+        "{}",
+        stderr(&inspect)
+    );
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert_eq!(json(&verify)["ok"], true);
+    assert!(unmounted);
 }

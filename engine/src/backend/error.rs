@@ -108,6 +108,19 @@ pub enum BackendError {
         /// The timeout.
         after: Duration,
     },
+    /// The tool printed more than any hook tool's answer can be, and was killed.
+    #[error(
+        "`{tool}` printed more than {limit} bytes on {stream} and was killed: no hook tool's \
+         answer is that large (a broken or hostile tool on PATH?)"
+    )]
+    OutputTooLarge {
+        /// The tool.
+        tool: String,
+        /// `stdout` or `stderr`.
+        stream: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The tool printed bytes that are not UTF-8.
     #[error("`{tool}` printed output that is not UTF-8")]
     NonUtf8 {
@@ -168,6 +181,7 @@ impl BackendError {
             | BackendError::ArgumentsTooLong { tool, .. }
             | BackendError::InvalidArgument { tool, .. }
             | BackendError::Timeout { tool, .. }
+            | BackendError::OutputTooLarge { tool, .. }
             | BackendError::NonUtf8 { tool }
             | BackendError::Malformed { tool, .. }
             | BackendError::ToolFailed { tool, .. }

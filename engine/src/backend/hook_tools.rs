@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsString;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -155,6 +156,7 @@ impl HookTools {
             stdin: call.stdin.as_deref().map(str::as_bytes),
             env: &self.env,
             timeout: self.timeout,
+            max_output: process::MAX_OUTPUT,
         };
         let out = match process::run(&spawn) {
             Ok(out) => out,
@@ -485,15 +487,22 @@ pub(crate) fn merge(bag: &mut BTreeMap<String, String>, data: &BTreeMap<String, 
     }
 }
 
+/// The longest timeout accepted: a day. A hook tool that needs longer is hung.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 fn parse_timeout(s: &str) -> Result<Duration, BackendError> {
     s.trim()
         .parse::<f64>()
         .ok()
-        .filter(|secs| secs.is_finite() && *secs > 0.0)
-        .map(Duration::from_secs_f64)
+        .filter(|secs| *secs > 0.0)
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .filter(|d| *d <= MAX_TIMEOUT && !d.is_zero())
         .ok_or_else(|| BackendError::InvalidArgument {
             tool: "hook tools".into(),
-            reason: format!("{TIMEOUT_ENV}={s:?} is not a positive number of seconds"),
+            reason: format!(
+                "{TIMEOUT_ENV}={s:?} is not a number of seconds above 0 and at most {}",
+                MAX_TIMEOUT.as_secs()
+            ),
         })
 }
 
@@ -533,9 +542,11 @@ impl TempFile {
             tool: tool.into(),
             source,
         };
+        // The resources may carry secrets: readable by this user only.
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&path)
             .map_err(io)?;
         std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
@@ -555,10 +566,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn temporary_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let file = TempFile::write("k8s-spec-set", "k8s-resources.yaml", "secret: x").unwrap();
+        let mode = std::fs::metadata(&file.path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
     fn timeouts_parse() {
         assert_eq!(parse_timeout("120").unwrap(), Duration::from_secs(120));
         assert_eq!(parse_timeout("0.5").unwrap(), Duration::from_millis(500));
-        for bad in ["0", "-1", "x", "inf", ""] {
+        for bad in ["0", "-1", "x", "inf", "", "1e30", "NaN", "86401", "1e-10"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
     }

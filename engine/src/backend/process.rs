@@ -12,6 +12,11 @@ use super::error::BackendError;
 /// Linux's errno for "Argument list too long".
 const E2BIG: i32 = 7;
 
+/// The most a tool may print on one stream. Juju's answers are bounded by
+/// what the model holds (relation data, config, a pod spec); 64 MiB is far
+/// beyond any of them and keeps a tool that prints forever from filling memory.
+pub(crate) const MAX_OUTPUT: usize = 64 << 20;
+
 /// What a finished tool produced.
 #[derive(Debug)]
 pub(crate) struct Output {
@@ -32,6 +37,8 @@ pub(crate) struct Spawn<'a> {
     /// Extra environment variables.
     pub(crate) env: &'a [(String, String)],
     pub(crate) timeout: Duration,
+    /// The most the tool may print on each stream ([`MAX_OUTPUT`] for hook tools).
+    pub(crate) max_output: usize,
 }
 
 /// Runs the tool to completion or until the timeout, when it is killed.
@@ -70,11 +77,16 @@ pub(crate) fn run(spec: &Spawn<'_>) -> Result<Output, BackendError> {
                 .map(|p| Box::new(p) as Box<dyn Read + Send>),
         ),
     ] {
-        let Some(mut pipe) = pipe else { continue };
+        let Some(pipe) = pipe else { continue };
         let tx = tx.clone();
+        let limit = spec.max_output;
         thread::spawn(move || {
             let mut buf = Vec::new();
-            let res = pipe.read_to_end(&mut buf).map(|_| buf);
+            // One byte more than the limit tells "at the limit" from "over it".
+            let res = pipe
+                .take(limit as u64 + 1)
+                .read_to_end(&mut buf)
+                .map(|_| buf);
             let _ = tx.send((stream, res));
         });
     }
@@ -85,6 +97,17 @@ pub(crate) fn run(spec: &Spawn<'_>) -> Result<Output, BackendError> {
     for _ in 0..2 {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
+            Ok((stream, Ok(buf))) if buf.len() > spec.max_output => {
+                kill(&mut child);
+                return Err(BackendError::OutputTooLarge {
+                    tool: spec.tool.into(),
+                    stream: match stream {
+                        Stream::Out => "stdout",
+                        Stream::Err => "stderr",
+                    },
+                    limit: spec.max_output,
+                });
+            }
             Ok((stream, Ok(buf))) => match stream {
                 Stream::Out => stdout = buf,
                 Stream::Err => stderr = buf,
@@ -182,6 +205,7 @@ mod tests {
             stdin,
             env: &[("FAKE_VAR".into(), "42".into())],
             timeout,
+            max_output: MAX_OUTPUT,
         })
     }
 
@@ -214,6 +238,27 @@ mod tests {
     }
 
     #[test]
+    fn endless_output_is_cut_and_the_tool_killed() {
+        let args = vec!["-c".to_string(), "exec yes".to_string()];
+        let e = run(&Spawn {
+            tool: "config-get",
+            program: "sh".into(),
+            args: &args,
+            stdin: None,
+            env: &[],
+            timeout: Duration::from_secs(60),
+            max_output: 1 << 20,
+        })
+        .unwrap_err();
+        assert!(
+            matches!(e, BackendError::OutputTooLarge { ref tool, stream: "stdout", limit } if tool == "config-get" && limit == 1 << 20),
+            "{e:?}"
+        );
+        let ok = sh("head -c 1048576 /dev/zero", None, Duration::from_secs(60)).unwrap();
+        assert_eq!(ok.stdout.len(), 1 << 20);
+    }
+
+    #[test]
     fn hanging_tool_is_killed() {
         let e = sh("exec sleep 600", None, Duration::from_millis(100)).unwrap_err();
         assert!(
@@ -230,6 +275,7 @@ mod tests {
             stdin: None,
             env: &[],
             timeout: Duration::from_secs(1),
+            max_output: MAX_OUTPUT,
         })
         .unwrap_err();
         assert!(matches!(e, BackendError::ToolMissing { ref tool } if tool == "no-such-tool"));
@@ -246,6 +292,7 @@ mod tests {
             stdin: None,
             env: &[],
             timeout: Duration::from_secs(5),
+            max_output: MAX_OUTPUT,
         })
         .unwrap_err();
         assert!(

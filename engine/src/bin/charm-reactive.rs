@@ -17,14 +17,15 @@
 //! Exit status: 0 on success, 1 when the store is damaged or the command failed,
 //! 2 for a usage error.
 
+use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use charm_reactive::store::export::{Export, ExportValue};
-use charm_reactive::store::{OpenOptions, Store};
+use charm_reactive::store::{DiskFault, OpenOptions, Snapshot, Store, StoreError};
 use serde::Serialize;
 
 const USAGE: &str = "\
@@ -47,11 +48,12 @@ enum Action {
     Inspect,
     Verify,
     Export { output: Option<PathBuf> },
-    Import { input: String, force: bool },
+    Import { input: PathBuf, force: bool },
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Paths need not be UTF-8.
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
@@ -74,34 +76,47 @@ fn main() -> ExitCode {
 
 /// Parses `store ACTION PATH [operands] [options]` by hand: four actions and
 /// three options do not justify an argument-parsing dependency.
-fn parse(args: &[String]) -> Result<Command, String> {
-    let mut positional = Vec::new();
+fn parse(args: &[OsString]) -> Result<Command, String> {
+    let mut positional: Vec<&OsStr> = Vec::new();
     let mut output = None;
     let mut force = false;
     let mut lock_timeout = OpenOptions::default().lock_timeout;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--force" => force = true,
-            "-o" | "--output" => output = Some(PathBuf::from(it.next().ok_or("-o needs a file")?)),
-            "--lock-timeout" => {
-                let secs: f64 = it
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .filter(|s: &f64| s.is_finite() && *s >= 0.0)
-                    .ok_or("--lock-timeout needs a number of seconds")?;
-                lock_timeout = Duration::from_secs_f64(secs);
+        match arg.to_str() {
+            Some("--force") => force = true,
+            Some("-o" | "--output") => {
+                output = Some(PathBuf::from(it.next().ok_or("-o needs a file")?))
             }
-            s if s.starts_with('-') && s != "-" => return Err(format!("unknown option {s:?}")),
-            _ => positional.push(arg.as_str()),
+            Some("--lock-timeout") => {
+                lock_timeout = it
+                    .next()
+                    .and_then(|s| s.to_str()?.parse::<f64>().ok())
+                    .filter(|s| *s >= 0.0)
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .filter(|d| *d <= MAX_LOCK_TIMEOUT)
+                    .ok_or("--lock-timeout needs a number of seconds from 0 to 3600")?;
+            }
+            Some(s) if s.starts_with('-') && s != "-" => {
+                return Err(format!("unknown option {s:?}"))
+            }
+            _ => positional.push(arg),
         }
     }
+    let word = |w: &OsStr| w.to_str().map(str::to_owned);
     let (action, path, rest) = match positional.as_slice() {
-        ["store", action, path, rest @ ..] => (*action, PathBuf::from(path), rest),
-        ["store", ..] => return Err("missing store action or PATH".into()),
+        [command, action, path, rest @ ..] if word(command).as_deref() == Some("store") => (
+            word(action).ok_or_else(|| format!("unknown store action {action:?}"))?,
+            PathBuf::from(path),
+            rest,
+        ),
+        [command, ..] if word(command).as_deref() == Some("store") => {
+            return Err("missing store action or PATH".into())
+        }
         [other, ..] => return Err(format!("unknown command {other:?} (only `store` exists)")),
         [] => return Err("missing command".into()),
     };
+    let action = action.as_str();
     let only = |allowed: bool, what: &str| {
         if allowed {
             Ok(())
@@ -116,7 +131,7 @@ fn parse(args: &[String]) -> Result<Command, String> {
         ("verify", []) => Action::Verify,
         ("export", []) => Action::Export { output },
         ("import", [input]) => Action::Import {
-            input: (*input).to_owned(),
+            input: PathBuf::from(input),
             force,
         },
         ("import", []) => {
@@ -142,14 +157,18 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
     let path = &command.path;
     match &command.action {
         Action::Inspect => {
-            let store = Store::open_existing(path, &options)?;
-            print_json(&Inspection::of(&store)?)?;
+            let store = Readable::open(path, &options)?;
+            print_json(&Inspection::of(store.store(), path)?)?;
         }
         Action::Verify => {
             // A store that does not even open is the first thing verify reports.
-            let mut report = match Store::open_existing(path, &options) {
-                Ok(store) => serde_json::to_value(store.verify()?)?,
-                Err(e) => serde_json::json!({ "path": path, "error": e.to_string() }),
+            let mut report = match Readable::open(path, &options) {
+                Ok(store) => {
+                    let mut report = store.store().verify()?;
+                    report.path = printable(path);
+                    serde_json::to_value(report)?
+                }
+                Err(e) => serde_json::json!({ "path": printable(path), "error": e.to_string() }),
             };
             let problems = report["problems"].as_array().map_or(0, Vec::len);
             let ok = report.get("error").is_none() && problems == 0;
@@ -177,7 +196,7 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
             }
         }
         Action::Import { input, force } => {
-            let text = if input == "-" {
+            let text = if input.as_os_str() == "-" {
                 let mut s = String::new();
                 std::io::stdin()
                     .read_to_string(&mut s)
@@ -185,10 +204,11 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
                 s
             } else {
                 std::fs::read_to_string(input)
-                    .with_context(|| format!("reading the export {input}"))?
+                    .with_context(|| format!("reading the export {}", input.display()))?
             };
-            let export: Export = serde_json::from_str(&text)
-                .with_context(|| format!("{input} is not a charm-reactive store export"))?;
+            let export: Export = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a charm-reactive store export", input.display())
+            })?;
             // The one command that may create a store: restoring into a new
             // directory is how a damaged store is replaced.
             let store = Store::open_with(path, &options)?;
@@ -203,6 +223,39 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The longest `--lock-timeout`: an hour.
+const MAX_LOCK_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// A store opened for reading: in place, or, where it cannot be (a read-only
+/// filesystem: sled opens its files read-write and the lock file cannot be
+/// created), from a private copy.
+enum Readable {
+    InPlace(Store),
+    Copy(Snapshot),
+}
+
+impl Readable {
+    fn open(path: &Path, options: &OpenOptions) -> Result<Readable, StoreError> {
+        match Store::open_existing(path, options) {
+            Err(e) if e.disk_fault() == Some(DiskFault::ReadOnly) => {
+                eprintln!(
+                    "charm-reactive: {} is on a read-only filesystem: reading a private copy",
+                    path.display()
+                );
+                Snapshot::open(path, options).map(Readable::Copy)
+            }
+            other => other.map(Readable::InPlace),
+        }
+    }
+
+    fn store(&self) -> &Store {
+        match self {
+            Readable::InPlace(store) => store,
+            Readable::Copy(snapshot) => snapshot.store(),
+        }
+    }
 }
 
 /// What `inspect` prints.
@@ -223,10 +276,10 @@ struct Inspection {
 }
 
 impl Inspection {
-    fn of(store: &Store) -> anyhow::Result<Inspection> {
+    fn of(store: &Store, path: &Path) -> anyhow::Result<Inspection> {
         let export = store.export()?;
         Ok(Inspection {
-            path: store.path().to_owned(),
+            path: printable(path),
             format: export.store_format,
             generation: export.generation,
             flags: export.flags,
@@ -235,6 +288,11 @@ impl Inspection {
             other: export.other.into_iter().map(|e| e.key_hex).collect(),
         })
     }
+}
+
+/// `path` as JSON can hold it: non-UTF-8 bytes replaced.
+fn printable(path: &Path) -> PathBuf {
+    PathBuf::from(path.to_string_lossy().into_owned())
 }
 
 fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
