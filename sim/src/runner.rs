@@ -146,7 +146,9 @@ pub fn run_hook(
         let _ = tx.send(Event::Exited { seq, status });
     });
 
-    let deadline = Instant::now() + proc.timeout;
+    // A timeout no clock can add (scenarios cap theirs) waits a day.
+    let longest = std::time::Duration::from_secs(crate::scenario::limits::MAX_HOOK_TIMEOUT);
+    let deadline = Instant::now() + proc.timeout.min(longest);
     let mut exit: Option<Exit> = None;
     let mut timed_out = false;
     let mut open_pipes = 2;

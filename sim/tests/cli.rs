@@ -218,3 +218,44 @@ fn a_unit_left_in_error_fails_the_run_unless_allowed() {
     let o = jujusim(&["run", write(true).to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+/// Inputs Juju would refuse are refused before anything runs (or, for a step
+/// that depends on the model, when it comes), with exit 2 and Juju's wording.
+#[test]
+fn hostile_scenarios_are_refused_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write_charm(
+        &dir.path().join("logger"),
+        "name: logger\n",
+        None,
+        DISPATCH,
+        &[],
+    );
+    let app = "applications:\n  logger: {charm: ./logger}\n";
+    for (yaml, needle) in [
+        (String::new(), "empty"),
+        (format!("hook-timeout: 18446744073709551615\n{app}"), "hook-timeout"),
+        (format!("hook-timeout: 0\n{app}"), "hook-timeout"),
+        (
+            "applications:\n  logger: {charm: ./logger, units: 4000000000}\n".into(),
+            "units",
+        ),
+        (
+            format!("{app}steps:\n  - deploy: logger\n  - scale: {{app: logger, units: 100000}}\n"),
+            "scale",
+        ),
+        (format!("{app}steps:\n  - deploy: logger\n  - remove: {{}}\n"), "exactly one"),
+        (
+            format!("{app}steps:\n  - deploy: logger\n  - wait: settled\n  - resolve: {{unit: logger/0}}\n"),
+            "ERROR step 3 (resolve): unit \"logger/0\" is not in an error state",
+        ),
+    ] {
+        let file = dir.path().join("s.yaml");
+        std::fs::write(&file, &yaml).unwrap();
+        let o = jujusim(&["run", file.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{yaml:?}: {err}");
+        assert!(err.contains(needle), "{yaml:?}: {err}");
+        assert!(!err.contains("panicked"), "{yaml:?}: {err}");
+    }
+}

@@ -76,6 +76,10 @@ pub enum SimError {
         /// `con6/0 -> con6/1 -> ...`.
         chain: String,
     },
+    /// A step Juju would refuse before changing anything (as `juju` exits
+    /// non-zero with `ERROR ...`); jujusim exits 2.
+    #[error("ERROR {0}")]
+    Refused(String),
     /// Hooks kept coming.
     #[error("the model did not settle after {0} hooks")]
     NotSettled(usize),
@@ -565,7 +569,10 @@ impl Controller {
             .unit_mut(name)
             .ok_or_else(|| SimError::UnknownUnit(name.into()))?;
         if unit.error_hook.take().is_none() {
-            return Ok(());
+            // `juju resolved` says so too, and changes nothing.
+            return Err(SimError::Refused(format!(
+                "unit {name:?} is not in an error state"
+            )));
         }
         let previous = unit
             .status_history

@@ -30,6 +30,7 @@
 //! ```
 
 mod assert;
+pub mod limits;
 mod run;
 
 use std::collections::BTreeMap;
@@ -288,6 +289,7 @@ impl Scenario {
     }
 
     fn validate(&self) -> Result<(), ScenarioError> {
+        limits::check(self)?;
         for (i, step) in self.steps.iter().enumerate() {
             let n = i + 1;
             match step {

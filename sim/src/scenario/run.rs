@@ -146,9 +146,20 @@ pub fn run(scenario: &Scenario, mut opts: Options) -> Result<RunResult, SimError
             assertions.push(a.evaluate(i + 1, &ctx));
             continue;
         }
-        if let Err(e) = apply_step(&mut ctl, scenario, step) {
-            error = Some(format!("step {} ({}): {e}", i + 1, step_name(step)));
-            break;
+        match apply_step(&mut ctl, scenario, step) {
+            Ok(()) => {}
+            // Refused like a bad command line: the run ends with an error (exit 2).
+            Err(SimError::Refused(why)) => {
+                return Err(SimError::Refused(format!(
+                    "step {} ({}): {why}",
+                    i + 1,
+                    step_name(step)
+                )))
+            }
+            Err(e) => {
+                error = Some(format!("step {} ({}): {e}", i + 1, step_name(step)));
+                break;
+            }
         }
     }
     let settled = ctl
