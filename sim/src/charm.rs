@@ -6,10 +6,12 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::charm_archive::{manifest_bases, unpack, ManifestBase};
 use crate::version::JujuVersion;
 
 /// Errors while loading a charm or preparing its directory.
@@ -31,6 +33,10 @@ pub enum CharmError {
         /// What is wrong.
         message: String,
     },
+    /// Juju refuses to deploy the charm on this model: its manifest's bases or
+    /// architectures do not match.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CharmError + '_ {
@@ -246,46 +252,147 @@ impl ConfigOption {
     }
 }
 
+/// `charmcraft.yaml`'s `config:` section (its `options` are config.yaml's).
+#[derive(Deserialize)]
+struct RawCharmcraft {
+    #[serde(default)]
+    config: Option<RawConfig>,
+}
+
 /// A loaded charm: where it lives and what it declares.
 #[derive(Clone, Debug, Serialize)]
 pub struct Charm {
-    /// The source directory (never modified; units get copies).
+    /// The source directory (never modified; units get copies). For a packed
+    /// charm, the directory it was unpacked into.
     pub source: PathBuf,
     /// Parsed `metadata.yaml`.
     pub metadata: Metadata,
     /// Parsed `config.yaml` options (empty when the file is absent).
     pub options: BTreeMap<String, ConfigOption>,
+    /// The bases of a packed charm's `manifest.yaml` (`None`: no manifest, or
+    /// no bases in it, as in a 2.5-era podspec charm).
+    pub bases: Option<Vec<ManifestBase>>,
+    /// Keeps a packed charm's unpacked directory alive as long as the charm.
+    #[serde(skip)]
+    unpacked: Option<Arc<tempfile::TempDir>>,
 }
 
 impl Charm {
-    /// Loads the charm in `dir`.
-    pub fn load(dir: &Path) -> Result<Self, CharmError> {
+    /// Loads the charm at `path`: a charm directory, or a packed `.charm`
+    /// file, unpacked as Juju unpacks it.
+    ///
+    /// A development directory without `metadata.yaml` may carry a
+    /// `charmcraft.yaml` instead (a `cargo charm new` charm's `charm/`): its
+    /// metadata keys are metadata.yaml's, and its `config:` section is
+    /// config.yaml, as charmcraft derives them when packing.
+    pub fn load(path: &Path) -> Result<Self, CharmError> {
+        if path.is_file() {
+            let dir = tempfile::Builder::new()
+                .prefix("jujusim-charm-")
+                .tempdir()
+                .map_err(io_err(path))?;
+            unpack(path, dir.path())?;
+            let mut charm = Self::load_dir(dir.path())?;
+            charm.bases = manifest_bases(dir.path())?;
+            charm.unpacked = Some(Arc::new(dir));
+            return Ok(charm);
+        }
+        Self::load_dir(path)
+    }
+
+    fn load_dir(dir: &Path) -> Result<Self, CharmError> {
         let meta_path = dir.join("metadata.yaml");
+        let charmcraft_path = dir.join("charmcraft.yaml");
+        let (meta_path, from_charmcraft) = if !meta_path.exists() && charmcraft_path.exists() {
+            (charmcraft_path, true)
+        } else {
+            (meta_path, false)
+        };
         let text = fs::read_to_string(&meta_path).map_err(io_err(&meta_path))?;
-        let metadata = Metadata::parse(&text).map_err(|message| CharmError::Invalid {
-            path: meta_path.clone(),
+        let invalid = |path: &Path, message: String| CharmError::Invalid {
+            path: path.to_owned(),
             message,
-        })?;
-        let cfg_path = dir.join("config.yaml");
-        let options = match fs::read_to_string(&cfg_path) {
-            Ok(text) if text.trim().is_empty() => BTreeMap::new(),
-            Ok(text) => {
-                let raw: RawConfig =
-                    serde_saphyr::from_str(&text).map_err(|e| CharmError::Invalid {
-                        path: cfg_path.clone(),
-                        message: e.to_string(),
-                    })?;
-                raw.options
+        };
+        let metadata = Metadata::parse(&text).map_err(|m| invalid(&meta_path, m))?;
+        let options = if from_charmcraft {
+            let raw: RawCharmcraft =
+                serde_saphyr::from_str(&text).map_err(|e| invalid(&meta_path, e.to_string()))?;
+            raw.config.map(|c| c.options).unwrap_or_default()
+        } else {
+            let cfg_path = dir.join("config.yaml");
+            match fs::read_to_string(&cfg_path) {
+                Ok(text) if text.trim().is_empty() => BTreeMap::new(),
+                Ok(text) => {
+                    let raw: RawConfig = serde_saphyr::from_str(&text)
+                        .map_err(|e| invalid(&cfg_path, e.to_string()))?;
+                    raw.options
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeMap::new(),
+                Err(e) => return Err(io_err(&cfg_path)(e)),
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(io_err(&cfg_path)(e)),
         };
         let source = dir.canonicalize().map_err(io_err(dir))?;
         Ok(Self {
             source,
             metadata,
             options,
+            bases: None,
+            unpacked: None,
         })
+    }
+
+    /// Refuses to deploy a packed charm whose manifest bases do not include
+    /// `base` (`juju deploy --base`; default: the charm's first base) or the
+    /// model's architecture `arch`, on Juju versions that check bases. A charm
+    /// without bases (a directory, or a 2.5-era `series: [kubernetes]` charm)
+    /// is not checked.
+    pub fn check_deployable(
+        &self,
+        version: JujuVersion,
+        base: Option<&str>,
+        arch: &str,
+    ) -> Result<(), CharmError> {
+        let Some(bases) = self.bases.as_ref().filter(|_| version.checks_charm_bases()) else {
+            return Ok(());
+        };
+        let supported = || {
+            bases
+                .iter()
+                .map(ManifestBase::display)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let candidates: Vec<&ManifestBase> = match base {
+            Some(wanted) => {
+                let wanted = wanted.trim_end_matches("/stable");
+                let found: Vec<_> = bases.iter().filter(|b| b.display() == wanted).collect();
+                if found.is_empty() {
+                    return Err(CharmError::Unsupported(format!(
+                        "base \"{wanted}/stable\" is not supported, supported bases are: {}",
+                        supported()
+                    )));
+                }
+                found
+            }
+            None => bases.iter().take(1).collect(),
+        };
+        if !candidates
+            .iter()
+            .any(|b| b.architectures.iter().any(|a| a == arch))
+        {
+            let archs: Vec<String> = candidates
+                .iter()
+                .flat_map(|b| b.architectures.iter().cloned())
+                .collect();
+            return Err(CharmError::Unsupported(format!(
+                "charm {:?} does not support architecture {arch:?} on {} (its manifest lists: {}); \
+                 pack it for {arch} (cargo charm pack --target) or deploy to a model of its architecture",
+                self.metadata.name,
+                candidates[0].display(),
+                archs.join(", ")
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -387,6 +494,69 @@ mod tests {
             ..o
         };
         assert_eq!(s.coerce("s", &Value::from(3)).unwrap(), Value::from("3"));
+    }
+
+    #[test]
+    fn packed_charms_are_checked_against_base_and_architecture_from_2_9() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("metadata.yaml"), "name: web\n").unwrap();
+        let mut charm = Charm::load(dir.path()).unwrap();
+        let v36 = JujuVersion::new(3, 6, 0);
+        assert!(
+            charm
+                .check_deployable(v36, Some("ubuntu@20.04"), "arm64")
+                .is_ok(),
+            "no bases: no check"
+        );
+        charm.bases = Some(vec![ManifestBase {
+            name: "ubuntu".into(),
+            channel: "22.04".into(),
+            architectures: vec!["amd64".into()],
+        }]);
+        assert!(charm.check_deployable(v36, None, "amd64").is_ok());
+        assert!(charm
+            .check_deployable(v36, Some("ubuntu@22.04"), "amd64")
+            .is_ok());
+        let err = charm
+            .check_deployable(v36, Some("ubuntu@20.04"), "amd64")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "base \"ubuntu@20.04/stable\" is not supported, supported bases are: ubuntu@22.04"
+        );
+        let err = charm
+            .check_deployable(v36, None, "arm64")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("does not support architecture \"arm64\""),
+            "{err}"
+        );
+        let v28 = JujuVersion::new(2, 8, 0);
+        assert!(
+            charm
+                .check_deployable(v28, Some("ubuntu@20.04"), "arm64")
+                .is_ok(),
+            "2.8 reads no bases"
+        );
+    }
+
+    #[test]
+    fn a_development_dir_may_carry_charmcraft_yaml_instead_of_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("charmcraft.yaml"),
+            "type: charm\nname: web\nbase: ubuntu@22.04\npeers: {cluster: {interface: web-peers}}\n\
+             config: {options: {greeting: {type: string, default: hi}}}\n",
+        )
+        .unwrap();
+        let charm = Charm::load(dir.path()).unwrap();
+        assert_eq!(charm.metadata.name, "web");
+        assert_eq!(
+            charm.metadata.endpoint("cluster").unwrap().role,
+            Role::Peers
+        );
+        assert_eq!(charm.options["greeting"].default, Some(Value::from("hi")));
     }
 
     #[test]

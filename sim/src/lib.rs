@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod charm;
+pub mod charm_archive;
 pub mod controller;
 pub mod flags;
 pub mod hookctx;

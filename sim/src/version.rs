@@ -63,6 +63,13 @@ impl JujuVersion {
         self.at_least(2, 8, 0)
     }
 
+    /// Deploying a charm checks the bases of its `manifest.yaml` against the
+    /// requested base and the model's architecture (2.9+, where charms declare
+    /// bases; older Juju reads `series` from metadata.yaml only).
+    pub fn checks_charm_bases(self) -> bool {
+        self.at_least(2, 9, 0)
+    }
+
     /// `state-get`, `state-set` and `state-delete` exist (2.8+).
     pub fn charm_state(self) -> bool {
         self.at_least(2, 8, 0)

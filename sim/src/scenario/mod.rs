@@ -74,8 +74,15 @@ pub enum CharmDirLayout {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct AppSpec {
-    /// Charm directory, relative to the scenario file.
+    /// Charm directory or packed `.charm` file, relative to the scenario file.
     pub charm: PathBuf,
+    /// The base to deploy on (`juju deploy --base ubuntu@22.04`); default: the
+    /// charm's first manifest base.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// The machines' architecture (`--constraints arch=`); default `amd64`.
+    #[serde(default = "amd64")]
+    pub arch: String,
     /// Units at deploy time (default 1).
     #[serde(default = "one")]
     pub units: u32,
@@ -98,6 +105,10 @@ pub struct AppSpec {
 
 fn one() -> u32 {
     1
+}
+
+fn amd64() -> String {
+    "amd64".to_owned()
 }
 
 /// `wait:` argument.

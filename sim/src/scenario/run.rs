@@ -192,6 +192,7 @@ fn apply_step(ctl: &mut Controller, scenario: &Scenario, step: &Step) -> Result<
             for name in names.to_vec() {
                 let spec = &scenario.applications[&name];
                 let charm = Charm::load(&scenario.base_dir.join(&spec.charm))?;
+                charm.check_deployable(scenario.juju_version, spec.base.as_deref(), &spec.arch)?;
                 ctl.deploy(DeploySpec {
                     name: name.clone(),
                     charm,
