@@ -127,9 +127,9 @@ pub fn scaffold(dir: &Path, opts: &ScaffoldOptions) -> Result<Vec<PathBuf>, Scaf
         title: title(&opts.name),
         base: opts.base.clone(),
         engine_path: checkout.join("engine").display().to_string(),
-        harness_crate: "charm-reactive-sim",
-        harness_path: checkout.join("sim").display().to_string(),
-        harness_module: "charm_reactive_sim::harness",
+        harness_crate: "charm-reactive-testing",
+        harness_path: checkout.join("testing").display().to_string(),
+        harness_module: "charm_reactive_testing",
     };
     let named = |p: &str| dir.join(p.replace("{name}", &opts.name));
     let targets: Vec<PathBuf> = FILES
