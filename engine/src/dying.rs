@@ -32,6 +32,13 @@ impl Layer for DyingLayer {
         -10
     }
 
+    fn declared_flags(&self) -> crate::DeclaredFlags {
+        crate::DeclaredFlags {
+            sets: vec![DYING_FLAG.into()],
+            ..crate::DeclaredFlags::default()
+        }
+    }
+
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         if !ctx.is_flag_set(DYING_FLAG) && unit_is_dying(ctx) {
             ctx.set_flag(DYING_FLAG);

@@ -71,6 +71,9 @@ impl Charm {
 }
 
 fn run(charm: &Charm) -> i32 {
+    if let Some(code) = crate::describe::print_if_requested() {
+        return code;
+    }
     let env = match HookEnv::from_process() {
         Ok(env) => env,
         Err(e) => {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::{Condition, Context};
+use crate::{Condition, Context, FlagEffects};
 
 /// The function a handler runs. Returning an error fails the hook: nothing of it
 /// is committed and Juju retries it.
@@ -28,6 +28,7 @@ pub type Action = Arc<dyn Fn(&mut Context<'_>) -> anyhow::Result<()> + Send + Sy
 pub struct Handler {
     id: String,
     conditions: Vec<Condition>,
+    effects: FlagEffects,
     action: Action,
 }
 
@@ -41,6 +42,7 @@ impl Handler {
         Handler {
             id: id.into(),
             conditions: Vec::new(),
+            effects: FlagEffects::default(),
             action: Arc::new(action),
         }
     }
@@ -74,6 +76,18 @@ impl Handler {
     /// Adds [`Condition::Hook`].
     pub fn hook<I: IntoIterator<Item = S>, S: Into<String>>(self, patterns: I) -> Handler {
         self.condition(Condition::hook(patterns))
+    }
+
+    /// Says what the handler does to flags (the attribute macros find it in the
+    /// handler's body); used by `charm-reactive graph` and `lint`, never by dispatch.
+    pub fn effects(mut self, effects: FlagEffects) -> Handler {
+        self.effects = effects;
+        self
+    }
+
+    /// What the handler is known to do to flags.
+    pub fn flag_effects(&self) -> &FlagEffects {
+        &self.effects
     }
 
     /// The handler's id, as printed in `Invoking reactive handler:` and tracer lines.

@@ -264,6 +264,29 @@ fn invocation(
     hook_name.map(Invocation::Hook).ok_or(EnvError::NoHookName)
 }
 
+/// The hooks Juju runs that are not named after a relation, storage or
+/// container (charm-reactive's `lint` checks `#[hook]` patterns against them).
+pub const STANDARD_HOOKS: &[&str] = &[
+    "install",
+    "start",
+    "stop",
+    "remove",
+    "config-changed",
+    "upgrade-charm",
+    "update-status",
+    "leader-elected",
+    "leader-settings-changed",
+    "leader-deposed",
+    "collect-metrics",
+    "meter-status-changed",
+    "pre-series-upgrade",
+    "post-series-upgrade",
+    "secret-changed",
+    "secret-rotate",
+    "secret-expired",
+    "secret-remove",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

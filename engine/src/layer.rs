@@ -57,6 +57,12 @@ pub trait Layer: Send + Sync + 'static {
         false
     }
 
+    /// The flags the layer sets and reads by itself, for `charm-reactive graph`
+    /// and `lint` (see [`crate::describe`]). Default: none.
+    fn declared_flags(&self) -> crate::DeclaredFlags {
+        crate::DeclaredFlags::default()
+    }
+
     /// Runs before dispatch.
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let _ = ctx;

@@ -23,6 +23,12 @@ pub struct Metadata {
     /// `peers:` relations.
     #[serde(default)]
     pub peers: BTreeMap<String, RelationMeta>,
+    /// `storage:` names (each gets `<name>-storage-attached`/`-detaching` hooks).
+    #[serde(default)]
+    pub storage: BTreeMap<String, serde::de::IgnoredAny>,
+    /// `containers:` names (each gets `<name>-pebble-ready` and other Pebble hooks).
+    #[serde(default)]
+    pub containers: BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 /// One relation of `metadata.yaml`.

@@ -59,6 +59,33 @@ pub fn matches(hook: &str, patterns: &[String], relations: &[RelationSpec]) -> b
         .any(|p| expand(p, relations).iter().any(|h| h == hook))
 }
 
+/// `*`-only glob matching: `*` stands for any run of characters.
+///
+/// ```
+/// use charm_reactive::pattern::glob;
+/// assert!(glob("*-relation-*", "db-relation-changed"));
+/// assert!(glob("config.changed.*", "config.changed.port"));
+/// assert!(!glob("db-*", "start"));
+/// ```
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

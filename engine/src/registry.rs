@@ -27,6 +27,14 @@ pub struct Registration {
     pub conditions: fn() -> Vec<Condition>,
     /// The wrapped function.
     pub run: fn(&mut Context<'_>) -> anyhow::Result<()>,
+    /// Literal flags the body sets (see [`crate::FlagEffects`]).
+    pub sets: &'static [&'static str],
+    /// Literal flags the body clears.
+    pub clears: &'static [&'static str],
+    /// Literal flags the body reads.
+    pub reads: &'static [&'static str],
+    /// Whether the body names a flag with a computed expression.
+    pub computed_flags: bool,
 }
 
 /// A trigger submitted by [`crate::register_trigger!`].
@@ -201,7 +209,15 @@ impl Registry {
         let mut builder = Registry::builder();
         for r in regs {
             let run = r.run;
-            let mut h = Handler::new(format!("{}:{}:{}", r.file, r.line, r.name), run);
+            let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+            let mut h = Handler::new(format!("{}:{}:{}", r.file, r.line, r.name), run).effects(
+                crate::FlagEffects {
+                    sets: owned(r.sets),
+                    clears: owned(r.clears),
+                    reads: owned(r.reads),
+                    computed: r.computed_flags,
+                },
+            );
             for c in (r.conditions)() {
                 h = h.condition(c);
             }

@@ -18,6 +18,7 @@ pub fn emit(model: Model, loc: &Location) -> TokenStream {
         guards,
         context,
         consumed,
+        effects,
     } = model;
     let uses = handler::uses(&consumed);
     // charms.reactive's id: file relative to the crate, first attribute's line, name.
@@ -51,6 +52,8 @@ pub fn emit(model: Model, loc: &Location) -> TokenStream {
     let conditions = conditions.iter().map(condition);
     let file = &loc.file;
     let line = loc.line;
+    let (sets, clears, reads) = (&effects.sets, &effects.clears, &effects.reads);
+    let computed = effects.computed;
     quote! {
         #item
 
@@ -71,6 +74,10 @@ pub fn emit(model: Model, loc: &Location) -> TokenStream {
                     name: #name,
                     conditions: __charm_reactive_conditions,
                     run: __charm_reactive_run,
+                    sets: &[#(#sets),*],
+                    clears: &[#(#clears),*],
+                    reads: &[#(#reads),*],
+                    computed_flags: #computed,
                 }
             }
         };

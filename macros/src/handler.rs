@@ -12,6 +12,7 @@ use quote::{quote, ToTokens};
 use syn::{FnArg, Ident, Item, ItemFn, Pat, Signature, Type};
 
 use crate::attr::{Kind, ReactiveAttr};
+use crate::effects::Effects;
 
 /// A condition as the engine's `charm_reactive::Condition` will hold it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +56,8 @@ pub struct Model {
     /// The paths of the inner attributes this expansion consumed; rustc never
     /// resolves them, so the expansion mentions them to keep their imports used.
     pub consumed: Vec<syn::Path>,
+    /// The flags the body visibly sets, clears and reads.
+    pub effects: Effects,
 }
 
 /// Builds the model of `item` decorated by `outer` and whatever reactive
@@ -106,6 +109,7 @@ pub fn analyse(outer: ReactiveAttr, item: TokenStream) -> syn::Result<Model> {
     errors.finish()?;
     let name = syn::ext::IdentExt::unraw(&item.sig.ident).to_string();
     let consumed = stack.into_iter().filter_map(|a| a.path).collect();
+    let effects = Effects::of(&item.block);
     Ok(Model {
         item,
         name,
@@ -113,6 +117,7 @@ pub fn analyse(outer: ReactiveAttr, item: TokenStream) -> syn::Result<Model> {
         guards,
         context,
         consumed,
+        effects,
     })
 }
 

@@ -36,6 +36,7 @@
 //! blocks are not supported.
 
 mod attr;
+mod effects;
 mod emit;
 mod flags;
 mod handler;

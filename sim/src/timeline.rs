@@ -4,6 +4,7 @@
 //! Multi-line messages (the charms.reactive tracer's `tracer>` blocks) are split
 //! into one record per line, so that every line can be filtered on its own.
 
+use charm_reactive::pattern::glob;
 use serde::Serialize;
 
 /// What produced a record.
@@ -183,26 +184,6 @@ impl Filter {
     }
 }
 
-/// `*`-only glob matching.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,13 +249,5 @@ mod tests {
         );
         assert_eq!(t.records.len(), 2);
         assert_eq!(t.records[1].message, "tracer: set flag x");
-    }
-
-    #[test]
-    fn glob_matches() {
-        assert!(glob("*-relation-*", "db-relation-changed"));
-        assert!(!glob("*-relation-*", "start"));
-        assert!(glob("start", "start"));
-        assert!(glob("db-*", "db-relation-joined"));
     }
 }

@@ -7,15 +7,24 @@
 //! charm-reactive store export PATH [-o FILE]  a JSON backup (stdout by default)
 //! charm-reactive store import PATH FILE|- [--force]
 //!                                             restore a backup into an empty (or, forced, any) store
+//! charm-reactive graph CHARM [--format dot|svg|json]
+//!                                             the charm's handler-flag graph
+//! charm-reactive lint CHARM... [--json] [--allow RULE[=HANDLER]]...
+//!                                             traps in the charms' flag flow; --allow
+//!                                             accepts a rule (for handlers whose id
+//!                                             contains HANDLER)
 //! ```
+//!
+//! CHARM is a charm directory (its `dispatch` and metadata), a charm binary, or
+//! a JSON file of what a charm binary prints with `CHARM_REACTIVE_DESCRIBE=json`.
 //!
 //! PATH is a unit store directory: `$CHARM_DIR/.unit-state.sled/<app>-<n>`
 //! unless the charm sets `CHARM_REACTIVE_STORE`. Every command takes the store's
 //! lock like a hook does (`--lock-timeout SECONDS`, 10 by default), so it never
 //! reads a half-written hook and never runs beside one.
 //!
-//! Exit status: 0 on success, 1 when the store is damaged or the command failed,
-//! 2 for a usage error.
+//! Exit status: 0 on success, 1 when the store is damaged, lint found a
+//! warning, or the command failed, 2 for a usage error.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
@@ -33,7 +42,10 @@ usage: charm-reactive store inspect PATH [--lock-timeout SECONDS]
        charm-reactive store verify PATH [--lock-timeout SECONDS]
        charm-reactive store export PATH [-o FILE] [--lock-timeout SECONDS]
        charm-reactive store import PATH FILE|- [--force] [--lock-timeout SECONDS]
-PATH is a unit store directory ($CHARM_DIR/.unit-state.sled/<app>-<n> by default).";
+       charm-reactive graph CHARM [--format dot|svg|json]
+       charm-reactive lint CHARM... [--json] [--allow RULE[=HANDLER]]...
+PATH is a unit store directory ($CHARM_DIR/.unit-state.sled/<app>-<n> by default).
+CHARM is a charm directory, a charm binary, or a JSON registry description.";
 
 /// A parsed command line.
 #[derive(Debug)]
@@ -58,6 +70,18 @@ fn main() -> ExitCode {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
+    if matches!(
+        args.first().and_then(|a| a.to_str()),
+        Some("graph" | "lint")
+    ) {
+        return match analyse(&args) {
+            Ok(code) => code,
+            Err(Usage(msg)) => {
+                eprintln!("charm-reactive: {msg}\n{USAGE}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let command = match parse(&args) {
         Ok(c) => c,
         Err(msg) => {
@@ -71,6 +95,135 @@ fn main() -> ExitCode {
             eprintln!("charm-reactive: error: {e:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// A usage error.
+struct Usage(String);
+
+/// `graph` and `lint`: what the charms' registries say about their flags.
+fn analyse(args: &[OsString]) -> Result<ExitCode, Usage> {
+    use charm_reactive::describe::Description;
+    let (command, rest) = args.split_first().expect("a command");
+    let command = command.to_str().expect("graph or lint");
+    let mut charms = Vec::new();
+    let mut format = "dot".to_string();
+    let mut json = false;
+    let mut allowed: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    let value = |i: &mut usize, what: &str| -> Result<String, Usage> {
+        *i += 1;
+        rest.get(*i)
+            .and_then(|a| a.to_str())
+            .map(str::to_owned)
+            .ok_or_else(|| Usage(what.to_owned()))
+    };
+    while i < rest.len() {
+        let arg = &rest[i];
+        match arg.to_str().unwrap_or_default() {
+            "--format" if command == "graph" => {
+                format = value(&mut i, "--format needs dot, svg or json")?;
+            }
+            "--json" if command == "lint" => json = true,
+            "--allow" if command == "lint" => {
+                let spec = value(&mut i, "--allow needs RULE[=HANDLER]")?;
+                let (rule, handler) = spec.split_once('=').unwrap_or((&spec, ""));
+                allowed.push((rule.to_string(), handler.to_string()));
+            }
+            s if s.starts_with('-') => return Err(Usage(format!("unknown option {s:?}"))),
+            _ => charms.push(PathBuf::from(arg)),
+        }
+        i += 1;
+    }
+    if charms.is_empty() || (command == "graph" && charms.len() > 1) {
+        return Err(Usage(format!(
+            "{command} needs one CHARM{}",
+            if command == "lint" { " or more" } else { "" }
+        )));
+    }
+    if !matches!(format.as_str(), "dot" | "svg" | "json") {
+        return Err(Usage(format!(
+            "unknown format {format:?}: dot, svg or json"
+        )));
+    }
+    let mut warnings = 0;
+    for charm in &charms {
+        let described = match Description::of_charm(charm) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("charm-reactive: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        };
+        if command == "graph" {
+            let graph = charm_reactive::graph::Graph::of(&described);
+            let text = match format.as_str() {
+                "json" => serde_json::to_string_pretty(&graph).expect("a graph serialises"),
+                "svg" => match graph.svg() {
+                    Ok(svg) => svg,
+                    Err(e) => {
+                        eprintln!("charm-reactive: cannot draw {}: {e}", charm.display());
+                        return Ok(ExitCode::from(1));
+                    }
+                },
+                _ => graph.dot(),
+            };
+            print_out(&text);
+            continue;
+        }
+        let metadata_dir = if charm.is_dir() {
+            Some(charm.as_path())
+        } else {
+            None
+        };
+        let metadata = match metadata_dir.map(charm_reactive::metadata::Metadata::load) {
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                eprintln!("charm-reactive: {e}");
+                return Ok(ExitCode::from(1));
+            }
+            None => None,
+        };
+        let mut findings = charm_reactive::lint::lint(&described, metadata.as_ref());
+        findings.retain(|f| {
+            !allowed.iter().any(|(rule, handler)| {
+                f.rule.name() == rule
+                    && f.handler
+                        .as_deref()
+                        .unwrap_or_default()
+                        .contains(handler.as_str())
+            })
+        });
+        warnings += findings
+            .iter()
+            .filter(|f| f.level == charm_reactive::lint::Level::Warning)
+            .count();
+        if json {
+            let doc = serde_json::json!({ "charm": charm, "findings": findings });
+            print_out(&serde_json::to_string_pretty(&doc).expect("findings serialise"));
+        } else {
+            for f in &findings {
+                print_out(&format!("{}: {f}", charm.display()));
+            }
+            eprintln!(
+                "charm-reactive: {}: {} findings",
+                charm.display(),
+                findings.len()
+            );
+        }
+    }
+    Ok(if warnings == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Prints a line; a closed stdout (`| head`) ends the output quietly.
+fn print_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").is_err() {
+        std::process::exit(0);
     }
 }
 
@@ -113,7 +266,11 @@ fn parse(args: &[OsString]) -> Result<Command, String> {
         [command, ..] if word(command).as_deref() == Some("store") => {
             return Err("missing store action or PATH".into())
         }
-        [other, ..] => return Err(format!("unknown command {other:?} (only `store` exists)")),
+        [other, ..] => {
+            return Err(format!(
+                "unknown command {other:?} (commands: store, graph, lint)"
+            ))
+        }
         [] => return Err("missing command".into()),
     };
     let action = action.as_str();

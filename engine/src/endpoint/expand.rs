@@ -33,7 +33,14 @@ pub(crate) fn expand_handler(handler: &Handler, relations: &[RelationSpec]) -> V
             for c in handler.conditions() {
                 expanded = expanded.condition(substitute(c, &name));
             }
-            expanded
+            let e = handler.flag_effects();
+            let names = |v: &[String]| v.iter().map(|f| f.replace(PLACEHOLDER, &name)).collect();
+            expanded.effects(crate::FlagEffects {
+                sets: names(&e.sets),
+                clears: names(&e.clears),
+                reads: names(&e.reads),
+                computed: e.computed,
+            })
         })
         .collect()
 }

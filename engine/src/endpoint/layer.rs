@@ -52,6 +52,22 @@ impl Layer for EndpointLayer {
         20
     }
 
+    /// charms.reactive's automatic endpoint flags; `changed` and `departed`
+    /// stay set until a handler clears them.
+    fn declared_flags(&self) -> crate::DeclaredFlags {
+        let flags = |names: &[&str]| -> Vec<String> {
+            names
+                .iter()
+                .map(|n| format!("endpoint.{{endpoint_name}}.{n}"))
+                .collect()
+        };
+        crate::DeclaredFlags {
+            sets: flags(&["joined", "changed", "changed.*", "departed"]),
+            reads: Vec::new(),
+            sticky: flags(&["changed", "changed.*", "departed"]),
+        }
+    }
+
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let mut specs = ctx.hook().relations.clone();
         specs.sort_by(|a, b| a.name.cmp(&b.name));

@@ -86,6 +86,20 @@ impl Layer for BasicLayer {
         0
     }
 
+    /// layer-basic's config flags; `config.changed*` are cleared at the end of
+    /// every hook.
+    fn declared_flags(&self) -> charm_reactive::DeclaredFlags {
+        charm_reactive::DeclaredFlags {
+            sets: vec![
+                CONFIG_CHANGED.into(),
+                format!("{CHANGED_PREFIX}*"),
+                format!("{SET_PREFIX}*"),
+                format!("{DEFAULT_PREFIX}*"),
+            ],
+            ..Default::default()
+        }
+    }
+
     /// layer-basic's `init_config_states`.
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let config = config(ctx)?;

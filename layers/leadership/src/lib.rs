@@ -92,6 +92,19 @@ impl Layer for LeadershipLayer {
         10
     }
 
+    /// layer-leadership's flags, recomputed at the start of every hook.
+    fn declared_flags(&self) -> charm_reactive::DeclaredFlags {
+        charm_reactive::DeclaredFlags {
+            sets: vec![
+                IS_LEADER.into(),
+                CHANGED.into(),
+                format!("{CHANGED_PREFIX}*"),
+                format!("{SET_PREFIX}*"),
+            ],
+            ..Default::default()
+        }
+    }
+
     /// layer-leadership's `initialize_leadership_state`.
     fn at_start(&self, ctx: &mut Context<'_>) -> anyhow::Result<()> {
         let leader = ctx.is_leader()?;

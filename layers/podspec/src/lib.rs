@@ -118,6 +118,14 @@ impl Layer for PodSpecLayer {
         30
     }
 
+    /// [`set_pod_spec`] sets [`SET_FLAG`] for the handler that calls it.
+    fn declared_flags(&self) -> charm_reactive::DeclaredFlags {
+        charm_reactive::DeclaredFlags {
+            sets: vec![SET_FLAG.into()],
+            ..Default::default()
+        }
+    }
+
     fn uses_app_scope(&self) -> bool {
         true
     }

@@ -192,6 +192,14 @@ impl Layer for StatusLayer {
         90
     }
 
+    /// The status layer stays quiet on a dying unit.
+    fn declared_flags(&self) -> charm_reactive::DeclaredFlags {
+        charm_reactive::DeclaredFlags {
+            reads: vec![DYING_FLAG.into()],
+            ..Default::default()
+        }
+    }
+
     /// Last of all exit steps: statuses other layers set in their own exit
     /// steps are queued like any other and compete for the hook's one
     /// `status-set`, instead of being applied at once after it.
