@@ -61,6 +61,7 @@
 //! - `error`: [`HarnessError`]
 //! - [`unit`](mod@unit): a unit run hook after hook, for layer and engine-level tests
 //! - [`fuzz`]: the seeded proptest configuration
+//! - [`hostile`]: hostile relation and config values, for the checks a charm makes
 
 #![warn(missing_docs)]
 
@@ -70,6 +71,7 @@ mod context;
 mod error;
 mod event;
 pub mod fuzz;
+pub mod hostile;
 mod output;
 mod state;
 pub mod unit;

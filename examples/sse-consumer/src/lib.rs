@@ -18,8 +18,9 @@
 
 use charm_reactive::{register_trigger, when, when_all, when_not, Context};
 use charm_reactive_podspec::{set_pod_spec, Outcome, Spec};
-use charm_reactive_sse_endpoint::SseEndpointRequires;
+use charm_reactive_sse_endpoint::{check_base_url, SseEndpointRequires};
 use charm_reactive_status as status;
+use serde_json::json;
 
 /// Application-scope key of the URL the pods were created with.
 const BASE_URL_KEY: &str = "consumer.base-url";
@@ -54,7 +55,9 @@ fn notify_waiting(ctx: &mut Context<'_>) -> anyhow::Result<()> {
 
 /// Python l.35 `config_consumer`: render the pod spec for the endpoint's URL.
 /// [`set_pod_spec`] is a no-op on followers and for an unchanged spec, so
-/// every unit may run this.
+/// every unit may run this. The URL comes from another application: one that is
+/// not a plain http(s) URL blocks the unit and sets no pod spec (the pods keep
+/// the last good one) until the endpoint sends a valid one.
 #[when_all("sse-endpoint.available")]
 #[when_not("consumer.configured", "charm-reactive.unit.dying")]
 fn config_consumer(ctx: &mut Context<'_>) -> anyhow::Result<()> {
@@ -63,19 +66,30 @@ fn config_consumer(ctx: &mut Context<'_>) -> anyhow::Result<()> {
         .transpose()?
         .flatten()
         .unwrap_or_default();
+    let url = match check_base_url(&url) {
+        Ok(url) => url,
+        Err(invalid) => {
+            status::blocked(ctx, &format!("{INVALID_URL_STATUS}: {invalid}"))?;
+            ctx.clear_flag("sse-endpoint.changed");
+            return Ok(());
+        }
+    };
     status::maintenance(ctx, "Configuring consumer container")?;
-    if matches!(set_pod_spec(ctx, &pod_spec(&url)?)?, Outcome::Set) {
+    if matches!(set_pod_spec(ctx, &pod_spec(url)?)?, Outcome::Set) {
         status::maintenance(ctx, "creating container")?;
     }
     ctx.set_flag("consumer.configured");
     ctx.clear_flag("sse-endpoint.changed");
     if ctx.is_leader()? {
-        ctx.app()?.set(BASE_URL_KEY, &url)?;
+        ctx.app()?.set(BASE_URL_KEY, url)?;
         ctx.set_flag("app:consumer.configured");
     }
     status::active(ctx, &format!("Pods created ({url})"))?;
     Ok(())
 }
+
+/// The start of the blocked status a refused base URL sets.
+pub const INVALID_URL_STATUS: &str = "The sse endpoint sent an invalid base-url";
 
 // Python l.60: a changed URL forces a new pod spec.
 register_trigger!(
@@ -93,24 +107,21 @@ fn active_from_application_scope(ctx: &mut Context<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The seed's `spec_template.yaml`; only `BASE_URL` varies, so the spec is
-/// deterministic given the URL.
-fn pod_spec(base_url: &str) -> anyhow::Result<Spec> {
-    let yaml = format!(
-        r#"containers:
-  - name: sse-consumer
-    imageDetails:
-      imagePath: tengu/sse-consumer:latest
-    ports:
-    - containerPort: 8080
-      protocol: TCP
-    config:
-      BASE_URL: "{base_url}"
-    command: ["bash", "-c"]
-    args: ["echo BASE_URL: $BASE_URL; /bin/sleep infinity"]
-"#
-    );
-    Ok(Spec::from_yaml(&yaml)?.with_inputs(&base_url)?)
+/// The seed's `spec_template.yaml`, as data: only `BASE_URL` varies, so the
+/// spec is deterministic given the URL. Built as a value and serialized by the
+/// YAML crate, never spliced into YAML text, so no URL can add keys to it.
+pub fn pod_spec(base_url: &str) -> anyhow::Result<Spec> {
+    let spec = json!({
+        "containers": [{
+            "name": "sse-consumer",
+            "imageDetails": {"imagePath": "tengu/sse-consumer:latest"},
+            "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+            "config": {"BASE_URL": base_url},
+            "command": ["bash", "-c"],
+            "args": ["echo BASE_URL: $BASE_URL; /bin/sleep infinity"],
+        }]
+    });
+    Ok(Spec::from_value(&spec)?.with_inputs(&base_url)?)
 }
 
 /// Links this charm's handlers and the layers it uses into the binary (their

@@ -60,13 +60,12 @@ fn a_leader_asks_for_the_relation_then_creates_pods_from_the_endpoint_url() {
         .unwrap();
     assert!(out.succeeded(), "{:?}", out.error);
     assert_eq!(out.pod_spec_history.len(), 1);
-    assert!(out
-        .state
-        .pod_spec
-        .as_ref()
-        .unwrap()
-        .spec
-        .contains("BASE_URL: \"http://sse:8080\""));
+    let spec: serde_json::Value =
+        serde_saphyr::from_str(&out.state.pod_spec.as_ref().unwrap().spec).unwrap();
+    assert_eq!(
+        spec["containers"][0]["config"]["BASE_URL"],
+        "http://sse:8080"
+    );
     assert_eq!(
         out.state.unit_status,
         Status::new(StatusState::Active, "Pods created (http://sse:8080)")

@@ -1,51 +1,7 @@
-//! sse-endpoint-mock: the seed's provider charm
-//! (`tengu-team/layer-sse-endpoint-mock/reactive/sse-endpoint.py`), ported.
-//!
-//! One config option, `base-url`, published over the `sse-endpoint` relation
-//! to every consumer. The Python charm reported `blocked: active (<url>)`
-//! because its active status was overwritten by Juju's "waiting for container"
-//! (it has no pod); this port says what it does: active, serving the URL.
-
-use charm_reactive::{when, Context};
-use charm_reactive_basic::config;
-use charm_reactive_sse_endpoint::SseEndpointProvides;
-use charm_reactive_status as status;
-
-/// Python l.13: `@when('config.changed.base-url')`.
-#[when("config.changed.base-url")]
-fn consumer_active(ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    match base_url(ctx)? {
-        Some(url) => status::active(ctx, &format!("Serving {url}"))?,
-        None => status::blocked(ctx, "Please set the \"base-url\" config option.")?,
-    }
-    Ok(())
-}
-
-/// Python l.28: `@when('config.set.base-url')` `@when('sse-endpoint.consumer.available')`.
-#[when("config.set.base-url", "sse-endpoint.consumer.available")]
-fn send_information(ctx: &mut Context<'_>) -> anyhow::Result<()> {
-    let Some(url) = base_url(ctx)? else {
-        return Ok(());
-    };
-    if let Some(mut endpoint) =
-        SseEndpointProvides::from_flag(ctx, "sse-endpoint.consumer.available")
-    {
-        endpoint.set_base_url(&url)?;
-    }
-    Ok(())
-}
-
-fn base_url(ctx: &mut Context<'_>) -> anyhow::Result<Option<String>> {
-    let cfg = config(ctx)?;
-    Ok(cfg
-        .get("base-url")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned))
-}
+//! The sse-endpoint-mock charm's hook executable: its handlers (the library)
+//! and the engine's entry point.
 
 fn main() {
-    charm_reactive_basic::init();
-    charm_reactive_status::init();
+    sse_endpoint_mock::init();
     charm_reactive::main()
 }

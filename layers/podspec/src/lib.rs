@@ -156,9 +156,10 @@ pub fn init() {
 /// #[when_not("consumer.configured")]
 /// fn config_consumer(ctx: &mut Context<'_>) -> anyhow::Result<()> {
 ///     let base_url = "http://sse:8080";
-///     let spec = Spec::from_yaml(&format!(
-///         "containers:\n- name: consumer\n  config:\n    BASE_URL: {base_url}\n"
-///     ))?
+///     // Built as data: a value from config or a relation cannot add keys.
+///     let spec = Spec::from_value(&serde_json::json!({
+///         "containers": [{"name": "consumer", "config": {"BASE_URL": base_url}}]
+///     }))?
 ///     .with_inputs(&base_url)?;
 ///     set_pod_spec(ctx, &spec)?; // a no-op on followers and for an identical spec
 ///     ctx.set_flag("consumer.configured");

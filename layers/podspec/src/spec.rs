@@ -33,7 +33,10 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// A spec from YAML (or JSON) text, passed to the tool as written.
+    /// A spec from YAML (or JSON) text, passed to the tool as written. For a
+    /// spec with values from config or relations use [`Spec::from_value`]: a
+    /// value spliced into YAML text (with `format!`) can add keys to the spec
+    /// through a newline or a quote.
     pub fn from_yaml(text: &str) -> Result<Spec, PodSpecError> {
         let content = parse("pod spec", text)?;
         Ok(Spec::build(text.to_owned(), content))

@@ -19,7 +19,8 @@
 //! happens on a unit whose relation departed).
 //!
 //! The provider publishes with [`SseEndpointProvides::set_base_url`]; the
-//! requirer reads with [`SseEndpointRequires::base_url`]:
+//! requirer reads with [`SseEndpointRequires::base_url`]. The URL comes from
+//! another application: check it with [`check_base_url`] before using it.
 //!
 //! ```no_run
 //! use charm_reactive::{when, Context};
@@ -30,8 +31,9 @@
 //!     let Some(mut sse) = SseEndpointRequires::from_flag(ctx, "sse-endpoint.available") else {
 //!         return Ok(());
 //!     };
-//!     let base_url = sse.base_url()?;
-//!     // ... build the pod spec with base_url
+//!     let base_url = sse.base_url()?.unwrap_or_default();
+//!     let base_url = charm_reactive_sse_endpoint::check_base_url(&base_url)?;
+//!     // ... build the pod spec (as data, not text) with base_url
 //!     # let _ = base_url;
 //!     Ok(())
 //! }
@@ -41,11 +43,13 @@
 //! (the `sse-endpoint/<role>.rs` path is what ties the handlers to the
 //! interface's relations; see [`charm_reactive::endpoint`]).
 
+pub mod base_url;
 #[path = "sse-endpoint/provides.rs"]
 pub mod provides;
 #[path = "sse-endpoint/requires.rs"]
 pub mod requires;
 
+pub use base_url::{check_base_url, InvalidBaseUrl, MAX_BASE_URL_BYTES};
 pub use provides::SseEndpointProvides;
 pub use requires::SseEndpointRequires;
 
