@@ -78,12 +78,12 @@ fn seeded(program: &Program) -> (tempfile::TempDir, Store) {
 }
 
 fn hook(registry: &Arc<Registry>, store: &Store, name: &str) -> charm_reactive::HookOutcome {
-    let juju = Box::new(MemoryBackend::new(Model::new("app/0")));
+    let mut juju = MemoryBackend::new(Model::new("app/0"));
     run_hook(
         Arc::clone(registry),
         store,
         HookInfo::new(name, "app/0"),
-        juju,
+        &mut juju,
     )
 }
 

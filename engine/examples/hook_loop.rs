@@ -68,7 +68,7 @@ fn main() -> anyhow::Result<()> {
             Arc::clone(&registry),
             &store,
             HookInfo::new(name, UNIT),
-            Box::new(MemoryBackend::new(Model::new(UNIT))),
+            &mut MemoryBackend::new(Model::new(UNIT)),
         );
         if let Some(e) = outcome.error {
             bail!("hook {i} failed: {e}");

@@ -1,6 +1,10 @@
-//! What a handler waits for: the conditions its attributes add.
+//! What a handler waits for: the conditions its attributes add, and their
+//! test against the unit's state (`Condition::holds`).
 
 use std::path::PathBuf;
+
+use crate::bookkeeping;
+use crate::session::Session;
 
 /// The dispatch phase, as charms.reactive's `reactive.dispatch.phase`.
 ///
@@ -111,6 +115,46 @@ impl Condition {
     /// an incremental re-test must always evaluate it.
     pub(crate) fn is_volatile(&self) -> bool {
         matches!(self, Condition::OnlyOnce | Condition::WhenFileChanged(_))
+    }
+
+    /// charms.reactive's test of one condition of the handler `handler` in
+    /// `phase`. `hook_match` caches the handler's hook-pattern match, which
+    /// cannot change during a hook. `only_once` reads, and
+    /// `when_file_changed` records, the engine's bookkeeping (a store error
+    /// fails the hook).
+    pub(crate) fn holds(
+        &self,
+        phase: Option<Phase>,
+        session: &mut Session,
+        handler: &str,
+        hook_match: &mut Option<bool>,
+    ) -> bool {
+        let other = phase == Some(Phase::Other);
+        let set = |f: &String| session.flags.contains(f);
+        match self {
+            Condition::WhenAll(fs) => other && fs.iter().all(set),
+            Condition::WhenAny(fs) => other && fs.iter().any(set),
+            Condition::WhenNone(fs) => other && !fs.iter().any(set),
+            Condition::WhenNotAll(fs) => other && !fs.iter().all(set),
+            Condition::Hook(patterns) => {
+                phase == Some(Phase::Hooks)
+                    && *hook_match.get_or_insert_with(|| {
+                        crate::pattern::matches(
+                            &session.hook.name,
+                            patterns,
+                            &session.hook.relations,
+                        )
+                    })
+            }
+            Condition::Restricted(r) => {
+                phase == Some(Phase::Restricted) && session.hook.name == r.hook_name()
+            }
+            Condition::Action(name) => {
+                phase == Some(Phase::Action) && session.hook.action.as_deref() == Some(name)
+            }
+            Condition::OnlyOnce => !bookkeeping::was_invoked(session, handler),
+            Condition::WhenFileChanged(files) => bookkeeping::any_file_changed(session, files),
+        }
     }
 
     /// `WhenAll` from anything that yields flag names.

@@ -4,9 +4,29 @@ use charm_reactive_store::layout::KV_PREFIX;
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::backend::Backend;
+use crate::bookkeeping::keys;
+use crate::flags::FlagValue;
 use crate::log::Level;
-use crate::session::{keys, HookInfo, Session};
+use crate::session::{HookInfo, Session};
+use crate::trigger::{self, TriggerOn, Triggers};
 use crate::{EngineError, Trigger};
+
+/// The dispatch a [`Context`] runs in, as the context sees it: told of flag
+/// changes, and holding the hook's triggers. Implemented by
+/// [`crate::dispatch::Dispatch`]; a trait so that this module, which handlers
+/// and triggers see, does not depend on the dispatch that runs them.
+pub(crate) trait Dispatcher {
+    /// `clear_flag` was called, even on an unset flag: charms.reactive then
+    /// re-tests the rest of the queue.
+    fn clear_called(&mut self);
+
+    /// `flag` really changed (`set`, else cleared): traced, and recorded for
+    /// FlagWatch and re-tests.
+    fn flag_changed(&mut self, session: &mut Session, flag: &str, set: bool);
+
+    /// The hook's triggers.
+    fn triggers(&mut self) -> &mut Triggers;
+}
 
 /// A handler's view of the hook: flags, the unit's key/value store, and the hook.
 ///
@@ -29,25 +49,44 @@ use crate::{EngineError, Trigger};
 /// # Ok::<(), charm_reactive::EngineError>(())
 /// ```
 pub struct Context<'a> {
-    session: &'a mut Session,
+    /// The unit's state (engine modules such as endpoints borrow its parts).
+    pub(crate) session: &'a mut Session,
+    /// Juju, borrowed for the hook.
+    pub(crate) juju: &'a mut dyn Backend,
+    dispatch: &'a mut dyn Dispatcher,
 }
 
 impl<'a> Context<'a> {
-    pub(crate) fn new(session: &'a mut Session) -> Context<'a> {
-        Context { session }
+    pub(crate) fn new(
+        session: &'a mut Session,
+        juju: &'a mut dyn Backend,
+        dispatch: &'a mut dyn Dispatcher,
+    ) -> Context<'a> {
+        Context {
+            session,
+            juju,
+            dispatch,
+        }
     }
 
-    /// The session behind this context, for engine modules (endpoints) that
-    /// need several of its parts at once.
-    pub(crate) fn session(&mut self) -> &mut Session {
-        self.session
+    /// This context again, for a shorter time (for handles that keep one).
+    pub(crate) fn reborrow(&mut self) -> Context<'_> {
+        Context {
+            session: &mut *self.session,
+            juju: &mut *self.juju,
+            dispatch: &mut *self.dispatch,
+        }
+    }
+
+    pub(crate) fn triggers(&mut self) -> &mut Triggers {
+        self.dispatch.triggers()
     }
 
     /// Per-hook state of type `T`, shared by every handler and layer step of
     /// this hook and dropped at its end: created with `T::default()` at first
     /// use. For layers that keep state between their start and exit steps.
     pub fn extension<T: std::any::Any + Default>(&mut self) -> &mut T {
-        self.session.extension::<T>()
+        self.session.extensions.get_mut::<T>()
     }
 
     /// The hook being run.
@@ -57,13 +96,32 @@ impl<'a> Context<'a> {
 
     /// Sets a flag (charms.reactive's `set_flag(flag)`), resetting its value.
     pub fn set_flag(&mut self, flag: &str) {
-        self.session.set_flag(flag, None);
+        self.set_flag_to(flag, None);
+    }
+
+    /// charms.reactive's `set_flag`: always stores the value; on a real change,
+    /// traces it, records it for FlagWatch, then fires the flag's triggers.
+    fn set_flag_to(&mut self, flag: &str, value: FlagValue) {
+        if self.session.failure.is_some() {
+            return;
+        }
+        let changes = |flags: &crate::flags::FlagState| flags.value(flag) != Some(&value);
+        if let Err(e) = self
+            .session
+            .check_flag_write(&mut *self.juju, flag, changes)
+        {
+            return self.session.fail(e);
+        }
+        if self.session.flags.insert(flag, value) {
+            self.dispatch.flag_changed(self.session, flag, true);
+            trigger::fire(self, TriggerOn::Set(flag.to_owned()));
+        }
     }
 
     /// Sets a flag with a value (charms.reactive's `set_flag(flag, value)`).
     pub fn set_flag_value<T: Serialize + ?Sized>(&mut self, flag: &str, value: &T) {
         match charm_reactive_store::codec::encode(value) {
-            Ok(bytes) => self.session.set_flag(flag, Some(bytes)),
+            Ok(bytes) => self.set_flag_to(flag, Some(bytes)),
             Err(reason) => self.session.fail(EngineError::Value {
                 what: format!("flag {flag:?}"),
                 op: "encoded",
@@ -90,7 +148,21 @@ impl<'a> Context<'a> {
     /// Clears a flag. Like charms.reactive, this re-tests the rest of the current
     /// queue even when the flag was not set.
     pub fn clear_flag(&mut self, flag: &str) {
-        self.session.clear_flag(flag);
+        if self.session.failure.is_some() {
+            return;
+        }
+        let changes = |flags: &crate::flags::FlagState| flags.contains(flag);
+        if let Err(e) = self
+            .session
+            .check_flag_write(&mut *self.juju, flag, changes)
+        {
+            return self.session.fail(e);
+        }
+        self.dispatch.clear_called();
+        if self.session.flags.remove(flag) {
+            self.dispatch.flag_changed(self.session, flag, false);
+            trigger::fire(self, TriggerOn::Cleared(flag.to_owned()));
+        }
     }
 
     /// Sets `flag` if `should_set`, else clears it.
@@ -136,7 +208,9 @@ impl<'a> Context<'a> {
 
     /// Registers a trigger for the rest of this hook.
     pub fn register_trigger(&mut self, trigger: Trigger) {
-        self.session.register_trigger(trigger);
+        if let Err(e) = self.dispatch.triggers().register(trigger) {
+            self.session.fail(e);
+        }
     }
 
     /// Whether `value` differs from the one last passed under `key`, recording it
@@ -180,12 +254,12 @@ impl<'a> Context<'a> {
 
     /// Juju: status, config, relations, pod specs... (see [`Backend`]).
     pub fn juju(&mut self) -> &mut dyn Backend {
-        &mut *self.session.juju
+        &mut *self.juju
     }
 
     /// Whether this unit is the leader (cached for the hook).
     pub fn is_leader(&mut self) -> Result<bool, EngineError> {
-        Ok(self.session.juju.is_leader()?)
+        Ok(self.juju.is_leader()?)
     }
 
     /// The application scope's key/values, shared by every unit through leader
@@ -203,9 +277,10 @@ impl<'a> Context<'a> {
     /// }
     /// ```
     pub fn app(&mut self) -> Result<AppData<'_>, EngineError> {
-        self.session.load_app_scope()?;
+        self.session.load_app_scope(&mut *self.juju)?;
         Ok(AppData {
             session: &mut *self.session,
+            juju: &mut *self.juju,
         })
     }
 
@@ -266,6 +341,7 @@ impl Kv<'_> {
 /// leader settings, so an operator can read them with `leader-get`.
 pub struct AppData<'s> {
     session: &'s mut Session,
+    juju: &'s mut dyn Backend,
 }
 
 impl AppData<'_> {
@@ -295,8 +371,10 @@ impl AppData<'_> {
         if self.session.app.get(key) == Some(json.as_str()) {
             return Ok(());
         }
-        self.session
-            .check_app_write(&format!("setting application value {key:?}"))?;
+        self.session.check_app_write(
+            &mut *self.juju,
+            &format!("setting application value {key:?}"),
+        )?;
         self.session.app.set(key, json)
     }
 
@@ -305,8 +383,10 @@ impl AppData<'_> {
         if self.session.app.get(key).is_none() {
             return Ok(());
         }
-        self.session
-            .check_app_write(&format!("removing application value {key:?}"))?;
+        self.session.check_app_write(
+            &mut *self.juju,
+            &format!("removing application value {key:?}"),
+        )?;
         self.session.app.unset(key);
         Ok(())
     }
@@ -339,7 +419,7 @@ impl AppData<'_> {
             return Ok(());
         }
         self.session
-            .check_app_write(&format!("setting leader setting {key:?}"))?;
+            .check_app_write(&mut *self.juju, &format!("setting leader setting {key:?}"))?;
         self.session.app.set_setting(key, value.map(str::to_owned))
     }
 }

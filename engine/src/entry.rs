@@ -88,8 +88,9 @@ fn run(charm: &Charm) -> i32 {
             return 1;
         }
     };
+    let mut juju = juju;
     let timeout = juju.timeout();
-    match run_invocation(charm, &env, Box::new(juju), true) {
+    match run_invocation(charm, &env, &mut juju, true) {
         Ok(code) => code,
         Err(e) => {
             // The hook's backend went with the failed run: a fresh one, with
@@ -109,7 +110,7 @@ fn run(charm: &Charm) -> i32 {
 
 /// Runs one hook described by `env` against `juju`, with the handlers of this
 /// binary: what [`main`] does, without exiting. Returns the exit status.
-pub fn run_with(charm: &Charm, env: &HookEnv, juju: Box<dyn Backend>) -> anyhow::Result<i32> {
+pub fn run_with(charm: &Charm, env: &HookEnv, juju: &mut dyn Backend) -> anyhow::Result<i32> {
     run_invocation(charm, env, juju, false)
 }
 
@@ -118,13 +119,12 @@ pub fn run_with(charm: &Charm, env: &HookEnv, juju: Box<dyn Backend>) -> anyhow:
 fn run_invocation(
     charm: &Charm,
     env: &HookEnv,
-    juju: Box<dyn Backend>,
+    juju: &mut dyn Backend,
     exiting: bool,
 ) -> anyhow::Result<i32> {
     let metadata = Metadata::load(&env.charm_dir)?;
     let relations = metadata.relations();
     let registry = Registry::from_inventory()?;
-    let mut juju = juju;
     if let Some(reason) = unknown(env, &relations, &registry) {
         juju.log(
             crate::log::Level::Info,
@@ -144,7 +144,7 @@ fn run_invocation(
             None,
         ),
         UnitStore::JujuState => {
-            let mirror = StateMirror::load(&mut *juju)?;
+            let mirror = StateMirror::load(juju)?;
             (mirror.store().clone(), Some(mirror))
         }
     };
@@ -168,14 +168,13 @@ fn run_invocation(
     } else {
         drop(store);
     }
-    let mut juju = outcome.juju;
     // With the unit store in Juju's state, saving it is the commit: its failure
     // fails the hook (reported by `run` through a fresh backend).
     let saved = match (mirror, outcome.committed) {
-        (Some(mirror), true) => mirror.save(&mut *juju).map_err(anyhow::Error::from),
+        (Some(mirror), true) => mirror.save(juju).map_err(anyhow::Error::from),
         _ => Ok(()),
     };
-    let code = finish(&mut *juju, &outcome.log, env, outcome.error.as_ref());
+    let code = finish(juju, &outcome.log, env, outcome.error.as_ref());
     saved.map(|()| code)
 }
 

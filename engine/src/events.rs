@@ -14,9 +14,6 @@
 
 use std::fmt::Write;
 
-use crate::log::Level;
-use crate::session::Session;
-
 /// One step of a hook.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Step<'a> {
@@ -30,56 +27,64 @@ pub(crate) enum Step<'a> {
     Flag { flag: &'a str, set: bool },
 }
 
-impl Session {
-    /// Emits `step` as a tracing event and, if enabled, as a logfmt log line.
-    pub(crate) fn step(&self, step: Step<'_>) {
-        let (unit, hook) = (self.hook.unit.as_str(), self.hook.name.as_str());
-        let handler = self.current_handler.as_deref();
-        match step {
-            Step::Phase { phase, queued } => {
-                tracing::debug!(target: "charm_reactive::dispatch", unit, hook, phase, queued, "phase")
-            }
-            Step::Invoke { handler } => {
-                tracing::debug!(target: "charm_reactive::dispatch", unit, hook, handler, "invoke")
-            }
-            Step::Failed { handler } => {
-                tracing::warn!(target: "charm_reactive::dispatch", unit, hook, handler, "handler failed")
-            }
-            Step::Flag { flag, set } => {
-                tracing::debug!(target: "charm_reactive::flags", unit, hook, handler, flag, set, "flag")
-            }
+/// Where a step happened: the unit, the hook, and the handler running (if any).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place<'a> {
+    pub(crate) unit: &'a str,
+    pub(crate) hook: &'a str,
+    pub(crate) handler: Option<&'a str>,
+}
+
+/// Emits `step` as a tracing event and, when `structured`, returns it as a
+/// logfmt line for juju-log.
+pub(crate) fn emit(step: Step<'_>, place: Place<'_>, structured: bool) -> Option<String> {
+    let Place {
+        unit,
+        hook,
+        handler,
+    } = place;
+    match step {
+        Step::Phase { phase, queued } => {
+            tracing::debug!(target: "charm_reactive::dispatch", unit, hook, phase, queued, "phase")
         }
-        if !self.hook.structured_events {
-            return;
+        Step::Invoke { handler } => {
+            tracing::debug!(target: "charm_reactive::dispatch", unit, hook, handler, "invoke")
         }
-        let mut line = String::from("charm-reactive");
-        let event = match step {
-            Step::Phase { .. } => "phase",
-            Step::Invoke { .. } => "invoke",
-            Step::Failed { .. } => "failed",
-            Step::Flag { set: true, .. } => "set",
-            Step::Flag { set: false, .. } => "clear",
-        };
-        field(&mut line, "event", event);
-        field(&mut line, "unit", unit);
-        field(&mut line, "hook", hook);
-        match step {
-            Step::Phase { phase, queued } => {
-                field(&mut line, "phase", phase);
-                field(&mut line, "queued", &queued.to_string());
-            }
-            Step::Invoke { handler } | Step::Failed { handler } => {
-                field(&mut line, "handler", handler)
-            }
-            Step::Flag { flag, .. } => {
-                if let Some(h) = handler {
-                    field(&mut line, "handler", h);
-                }
-                field(&mut line, "flag", flag);
-            }
+        Step::Failed { handler } => {
+            tracing::warn!(target: "charm_reactive::dispatch", unit, hook, handler, "handler failed")
         }
-        self.log(Level::Debug, line);
+        Step::Flag { flag, set } => {
+            tracing::debug!(target: "charm_reactive::flags", unit, hook, handler, flag, set, "flag")
+        }
     }
+    if !structured {
+        return None;
+    }
+    let mut line = String::from("charm-reactive");
+    let event = match step {
+        Step::Phase { .. } => "phase",
+        Step::Invoke { .. } => "invoke",
+        Step::Failed { .. } => "failed",
+        Step::Flag { set: true, .. } => "set",
+        Step::Flag { set: false, .. } => "clear",
+    };
+    field(&mut line, "event", event);
+    field(&mut line, "unit", unit);
+    field(&mut line, "hook", hook);
+    match step {
+        Step::Phase { phase, queued } => {
+            field(&mut line, "phase", phase);
+            field(&mut line, "queued", &queued.to_string());
+        }
+        Step::Invoke { handler } | Step::Failed { handler } => field(&mut line, "handler", handler),
+        Step::Flag { flag, .. } => {
+            if let Some(h) = handler {
+                field(&mut line, "handler", h);
+            }
+            field(&mut line, "flag", flag);
+        }
+    }
+    Some(line)
 }
 
 /// Appends ` key=value`, quoting values that contain spaces, quotes or `=`.

@@ -17,15 +17,61 @@
 //!     .build()?;
 //! let dir = tempfile::tempdir()?;
 //! let store = charm_reactive_store::Store::open(dir.path().join("unit.sled"))?;
-//! let juju = charm_reactive::backend::MemoryBackend::new(charm_reactive::backend::Model::new("app/0"));
-//! let outcome = run_hook(Arc::new(registry), &store, HookInfo::new("install", "app/0"), Box::new(juju));
+//! let mut juju = charm_reactive::backend::MemoryBackend::new(charm_reactive::backend::Model::new("app/0"));
+//! let outcome = run_hook(Arc::new(registry), &store, HookInfo::new("install", "app/0"), &mut juju);
 //! assert!(outcome.committed);
 //! assert_eq!(outcome.invoked, ["install", "configure"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Modules
+//!
+//! A hook, from the outside in:
+//!
+//! - `entry`: a charm binary's `main`: Juju's environment in, one hook, exit status out.
+//! - `runtime`: one hook end to end ([`run_hook`]): start-up, dispatch, one commit.
+//! - `dispatch`: the dispatch loop and its state (phase, FlagWatch, re-tests, stats).
+//! - `session`: the unit's state for one hook: transaction, flags, application scope, log.
+//! - `context`: [`Context`], a handler's view of the hook.
+//! - [`condition`]: what a handler waits for, and its test.
+//! - `flag_watch`: charms.reactive's FlagWatch.
+//! - `trigger`: triggers, and their firing with its cycle cap.
+//! - `tracer`: charms.reactive's LogTracer lines and their incremental re-tests.
+//! - [`events`]: one structured event per dispatch step.
+//! - [`log`]: the juju-log records of a hook.
+//! - `bookkeeping`: the engine's own store records (phase, only_once, file hashes).
+//! - `flags`: the flags of one hook, loaded once and written back as a diff.
+//! - [`app_scope`]: application flags and values in leader settings.
+//! - [`unit_state`]: where the unit store lives (charm dir or Juju's unit state).
+//! - [`dying`]: the flag that says this unit is going away.
+//!
+//! What a charm declares:
+//!
+//! - `handler`: handlers (id, conditions, function); `handler_result`: what they return.
+//! - [`registry`]: a charm's handlers, triggers and layers, with dispatch's indexes.
+//! - [`layer`]: reusable parts of a charm with start and exit steps.
+//! - [`endpoint`]: charms.reactive's `Endpoint`, for interface crates.
+//! - [`pattern`]: hook patterns with `{a,b}` alternation and `{role:interface}`.
+//!
+//! Juju:
+//!
+//! - [`backend`]: everything the engine asks of Juju, behind one trait.
+//! - [`hook_env`]: the hook context from Juju's environment.
+//! - [`metadata`]: the parts of metadata.yaml the engine needs.
+//! - [`names`]: Juju's name rules.
+//!
+//! Tools:
+//!
+//! - [`describe`], [`graph`], [`lint`]: a charm's registry as data, its flag graph, its traps.
+//! - [`inspect`]: a unit store's committed state, outside a hook.
+//! - [`replay`]: conformance programs, run against charms.reactive's.
+//! - `error`, `hash`, `hex`: the engine's error type, content hashes, hex.
+
+#![warn(missing_docs)]
 
 pub mod app_scope;
 pub mod backend;
+mod bookkeeping;
 pub mod condition;
 mod context;
 pub mod describe;
@@ -35,6 +81,7 @@ pub mod endpoint;
 mod entry;
 mod error;
 pub mod events;
+mod flag_watch;
 mod flags;
 pub mod graph;
 mod handler;
@@ -61,7 +108,7 @@ pub use charm_reactive_store as store;
 pub use condition::{Condition, Phase, RestrictedHook};
 pub use context::{AppData, Context, Kv};
 pub use describe::{DeclaredFlags, Description, FlagEffects, DESCRIBE_ENV};
-pub use dispatch::MAX_ITERATIONS;
+pub use dispatch::{DispatchStats, MAX_ITERATIONS};
 pub use dying::{DyingLayer, DYING_FLAG};
 pub use entry::{main, run_with, send_log, store_path, Charm, EVENTS_ENV, STORE_ENV};
 pub use error::EngineError;
@@ -71,7 +118,7 @@ pub use handler_result::IntoHandlerResult;
 pub use layer::Layer;
 pub use registry::Registry;
 pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
-pub use session::{DispatchStats, HookInfo};
+pub use session::HookInfo;
 pub use trigger::{Trigger, TriggerOn};
 pub use unit_state::UnitStore;
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{MemoryBackend, Model};
+use crate::backend::{Backend, MemoryBackend, Model};
 use crate::store::Store;
 
 /// The unit name the oracle's fake environment uses.
@@ -344,11 +344,10 @@ impl Program {
         } = self;
         let registry = Arc::new(build_registry(handlers, triggers)?);
         crate::inspect::write_flags(store, initial_flags.iter().map(|f| (f.as_str(), None)))?;
-        let juju = MemoryBackend::new(Model::new(UNIT));
-        let outcome = run_hook(registry, store, HookInfo::new(hook, UNIT), Box::new(juju));
+        let mut juju = MemoryBackend::new(Model::new(UNIT));
+        let outcome = run_hook(registry, store, HookInfo::new(hook, UNIT), &mut juju);
         let persisted_flags = crate::inspect::read_flags(store)?.into_keys().collect();
-        let hook_tool_calls = outcome
-            .juju
+        let hook_tool_calls = juju
             .calls()
             .iter()
             .filter(|c| c.tool != "juju-log")

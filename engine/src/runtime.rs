@@ -7,11 +7,13 @@ use charm_reactive_store::Store;
 
 use crate::app_scope;
 use crate::backend::Backend;
+use crate::bookkeeping::keys;
 use crate::condition::{Phase, RestrictedHook};
+use crate::dispatch::{Dispatch, DispatchStats};
 use crate::flags;
 use crate::log::{Level, LogRecord};
-use crate::session::{keys, DispatchStats, HookInfo, Session};
-use crate::{EngineError, Registry};
+use crate::session::{HookInfo, Session};
+use crate::{Context, EngineError, Registry};
 
 /// charms.reactive's automatic flag, set by `pre-series-upgrade` and cleared by
 /// `post-series-upgrade`.
@@ -29,19 +31,13 @@ pub struct HookOutcome {
     pub error: Option<EngineError>,
     /// Whether the store transaction was committed.
     pub committed: bool,
-    /// The backend, for its call record.
-    pub juju: Box<dyn Backend>,
     /// How much work dispatch did.
     pub stats: DispatchStats,
 }
 
 impl HookOutcome {
     /// A hook that failed before dispatch: no handler ran, nothing committed.
-    fn not_started(
-        mut log: Vec<LogRecord>,
-        error: EngineError,
-        juju: Box<dyn Backend>,
-    ) -> HookOutcome {
+    fn not_started(mut log: Vec<LogRecord>, error: EngineError) -> HookOutcome {
         log.push(hook_error(&error));
         HookOutcome {
             invoked: Vec::new(),
@@ -49,7 +45,6 @@ impl HookOutcome {
             log,
             error: Some(error),
             committed: false,
-            juju,
             stats: DispatchStats::default(),
         }
     }
@@ -67,7 +62,8 @@ impl std::fmt::Debug for HookOutcome {
 }
 
 /// Runs one hook against `store` and `juju`: the counterpart of
-/// charms.reactive's `main()`.
+/// charms.reactive's `main()`. `juju` is borrowed for the hook; afterwards it
+/// holds the hook's record of calls (see [`Backend::calls`]).
 ///
 /// On success the application scope's changes go out in one `leader-set`, then
 /// every unit change (flags, key/values, bookkeeping) is committed as one batch;
@@ -76,7 +72,7 @@ pub fn run_hook(
     registry: Arc<Registry>,
     store: &Store,
     hook: HookInfo,
-    juju: Box<dyn Backend>,
+    juju: &mut dyn Backend,
 ) -> HookOutcome {
     let restricted = RestrictedHook::from_hook(&hook.name).is_some() && hook.action.is_none();
     let mut log = vec![LogRecord::new(
@@ -95,24 +91,18 @@ pub fn run_hook(
     };
     let registry = match registry {
         Ok(r) => r,
-        Err(e) => return HookOutcome::not_started(log, e, juju),
+        Err(e) => return HookOutcome::not_started(log, e),
     };
-    let mut session = match Session::open(registry, store.transaction(), hook, juju) {
-        Ok(s) => s,
-        Err((e, juju)) => return HookOutcome::not_started(log, e, juju),
+    let opened = Session::open(store.transaction(), hook)
+        .and_then(|s| Ok((Dispatch::new(registry, &s.tx)?, s)));
+    let (mut dispatch, mut session) = match opened {
+        Ok(opened) => opened,
+        Err(e) => return HookOutcome::not_started(log, e),
     };
     session.log = log.into();
-    let result =
-        run_session(&mut session, restricted).and_then(|phase| commit(&mut session, phase));
-    let Session {
-        invoked,
-        flags,
-        log,
-        tx,
-        juju,
-        stats,
-        ..
-    } = session;
+    let result = run_session(&mut session, &mut dispatch, juju, restricted)
+        .and_then(|phase| commit(&mut session, juju, phase));
+    let Session { flags, log, tx, .. } = session;
     let result = result.and_then(|()| Ok(tx.commit().map(drop)?));
     let mut log = log.into_inner();
     let error = result.err();
@@ -120,48 +110,56 @@ pub fn run_hook(
         log.push(hook_error(e));
     }
     HookOutcome {
-        invoked,
+        invoked: dispatch.invoked,
         final_flags: flags.sorted(),
         log,
         committed: error.is_none(),
         error,
-        juju,
-        stats,
+        stats: dispatch.stats,
     }
 }
 
 /// Start-up, dispatch and tear-down; returns the phase to persist.
-fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineError> {
-    if session.registry.uses_app_scope() {
-        session.load_app_scope()?;
+fn run_session(
+    session: &mut Session,
+    dispatch: &mut Dispatch,
+    juju: &mut dyn Backend,
+    restricted: bool,
+) -> Result<Phase, EngineError> {
+    let registry = Arc::clone(dispatch.registry());
+    if registry.uses_app_scope() {
+        session.load_app_scope(juju)?;
     }
     if restricted {
-        session.dispatch(true)?;
+        dispatch.run(session, juju, true)?;
         return Ok(Phase::Restricted);
     }
     // atstart: the LogTracer first, then the automatic flags, then layers.
-    session.tracer.enable(true);
-    match session.hook.name.as_str() {
-        "pre-series-upgrade" => session.set_flag(SERIES_UPGRADE_FLAG, None),
-        "post-series-upgrade" => session.clear_flag(SERIES_UPGRADE_FLAG),
+    dispatch.tracer.enable(true);
+    let mut ctx = Context::new(session, juju, dispatch);
+    match ctx.session.hook.name.as_str() {
+        "pre-series-upgrade" => ctx.set_flag(SERIES_UPGRADE_FLAG),
+        "post-series-upgrade" => ctx.clear_flag(SERIES_UPGRADE_FLAG),
         _ => {}
     }
     if let Some(e) = session.failure.take() {
         return Err(e);
     }
-    let layers = session.registry.layers().to_vec();
-    for layer in &layers {
-        session.run_layer_step(layer.name(), "at_start", |ctx| layer.at_start(ctx))?;
+    for layer in registry.layers() {
+        dispatch.run_layer_step(session, juju, layer.name(), "at_start", |ctx| {
+            layer.at_start(ctx)
+        })?;
     }
-    session.dispatch(false)?;
+    dispatch.run(session, juju, false)?;
     // atexit: charms.reactive puts the NullTracer back and clears the triggers
     // before layer-basic's `clear_config_states`, so the flags layers clear at
     // exit fire no trigger.
-    session.tracer.enable(false);
-    session.clear_triggers();
-    let exit_layers = session.registry.exit_layers().to_vec();
-    for layer in &exit_layers {
-        session.run_layer_step(layer.name(), "at_exit", |ctx| layer.at_exit(ctx))?;
+    dispatch.tracer.enable(false);
+    dispatch.clear_triggers();
+    for layer in registry.exit_layers() {
+        dispatch.run_layer_step(session, juju, layer.name(), "at_exit", |ctx| {
+            layer.at_exit(ctx)
+        })?;
     }
     Ok(Phase::Other)
 }
@@ -171,7 +169,7 @@ fn run_session(session: &mut Session, restricted: bool) -> Result<Phase, EngineE
 /// transaction, which the caller commits last. A crash between the two leaves
 /// leader settings ahead of the unit store; the next hook re-applies the same
 /// changes, which is harmless because application writes are idempotent.
-fn commit(session: &mut Session, phase: Phase) -> Result<(), EngineError> {
+fn commit(session: &mut Session, juju: &mut dyn Backend, phase: Phase) -> Result<(), EngineError> {
     for (flag, value) in session.flags.diff() {
         if app_scope::is_app_flag(flag) {
             session.app.write_flag(flag, value);
@@ -181,10 +179,7 @@ fn commit(session: &mut Session, phase: Phase) -> Result<(), EngineError> {
     }
     let changes = session.app.changes()?;
     if !changes.is_empty() {
-        session
-            .juju
-            .leader_set(&changes)
-            .map_err(EngineError::from)?;
+        juju.leader_set(&changes).map_err(EngineError::from)?;
     }
     session
         .tx
@@ -206,12 +201,12 @@ mod tests {
     fn run(registry: Registry, hook: &str) -> HookOutcome {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("unit.sled")).unwrap();
-        let juju = MemoryBackend::new(Model::new("app/0"));
+        let mut juju = MemoryBackend::new(Model::new("app/0"));
         run_hook(
             Arc::new(registry),
             &store,
             HookInfo::new(hook, "app/0"),
-            Box::new(juju),
+            &mut juju,
         )
     }
 
@@ -249,12 +244,12 @@ mod tests {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("unit.sled")).unwrap();
-        let juju = MemoryBackend::new(Model::new("app/0"));
+        let mut juju = MemoryBackend::new(Model::new("app/0"));
         let out = run_hook(
             Arc::new(registry),
             &store,
             HookInfo::new("install", "app/0"),
-            Box::new(juju),
+            &mut juju,
         );
         assert!(out.committed, "{:?}", out.error);
         let keys: Vec<String> = store

@@ -1,53 +1,22 @@
-//! One hook's state: the store transaction, the flags, the dispatch bookkeeping
-//! (phase, FlagWatch, tracer) and the log. [`crate::Context`] is a handler's view
-//! of it; [`crate::dispatch`] drives it.
+//! The unit's state for one hook: the store transaction, the flags, the
+//! application scope, the log, a deferred failure and the layers' extensions.
+//! [`crate::Context`] is a handler's view of it; [`crate::dispatch`] decides
+//! which handlers run against it.
 
 use std::any::{Any, TypeId};
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use charm_reactive_store::Transaction;
 
 use crate::app_scope::{self, AppScope};
 use crate::backend::Backend;
-use crate::condition::Phase;
-use crate::flags::{self, FlagState, FlagValue};
+use crate::flags::{self, FlagState};
 use crate::hook_env::{HookEnv, Invocation, JujuVersion, RelationContext};
 use crate::log::{Level, LogRecord};
 use crate::pattern::RelationSpec;
-use crate::registry::HandlerIdx;
-use crate::tracer::Tracer;
-use crate::trigger::{TriggerOn, TriggerTable};
-use crate::{Condition, Context, EngineError, Registry};
-
-/// Store keys of the engine's own bookkeeping, under the store layout's
-/// [`INTERNAL_PREFIX`](charm_reactive_store::layout::INTERNAL_PREFIX).
-pub(crate) mod keys {
-    use charm_reactive_store::layout::INTERNAL_PREFIX;
-
-    /// The phase the last hook ended in.
-    pub(crate) const PHASE: &str = "phase";
-    /// `invoked/<handler id>`: an `only_once` handler ran.
-    pub(crate) const INVOKED: &str = "invoked/";
-    /// `data_changed/<key>`: the hash `data_changed` last recorded.
-    pub(crate) const DATA_CHANGED: &str = "data_changed/";
-    /// `file_hash/<path>`: a `when_file_changed` file's last hash.
-    pub(crate) const FILE_HASH: &str = "file_hash/";
-    /// `endpoints/departed/<endpoint>`: an endpoint's departed units
-    /// (charms.reactive's `reactive.endpoints.departed.<endpoint>`).
-    pub(crate) const DEPARTED: &str = "endpoints/departed/";
-
-    /// The store key of bookkeeping entry `name` (one of the above) followed
-    /// by `rest`.
-    pub(crate) fn internal(name: &str, rest: impl std::fmt::Display) -> String {
-        format!("{INTERNAL_PREFIX}{name}{rest}")
-    }
-}
-
-/// Nesting depth at which a trigger cascade is declared cyclic. charms.reactive
-/// recurses until Python's RecursionError (about 1000 frames).
-const MAX_TRIGGER_DEPTH: usize = 256;
+use crate::EngineError;
 
 /// What the engine needs to know about the hook being run.
 #[derive(Debug, Clone, Default)]
@@ -126,118 +95,65 @@ impl HookInfo {
     }
 }
 
-/// How much work a dispatch did: what makes its cost follow flag changes
-/// rather than iterations x handlers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DispatchStats {
-    /// Handler tests (FlagWatch check plus conditions), including the tracer's.
-    pub tests: usize,
-    /// Main-loop iterations run.
-    pub iterations: usize,
-    /// Real flag changes.
-    pub flag_changes: usize,
+/// Per-hook values of layers and engine modules, one per type, created with
+/// `T::default()` at first use and dropped at the end of the hook.
+#[derive(Default)]
+pub(crate) struct Extensions(HashMap<TypeId, Box<dyn Any>>);
+
+impl Extensions {
+    /// This hook's value of type `T`, created at first use.
+    pub(crate) fn get_mut<T: Any + Default>(&mut self) -> &mut T {
+        self.0
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()))
+            .downcast_mut::<T>()
+            .expect("extensions are keyed by their own TypeId")
+    }
+
+    /// This hook's value of type `T`, if it was created.
+    pub(crate) fn get<T: Any>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref::<T>()
+    }
 }
 
-/// charms.reactive's FlagWatch: which flags changed in the previous `_invoke`.
-#[derive(Debug, Default)]
-struct FlagWatch {
-    iteration: usize,
-    changes: HashSet<String>,
-    pending: Vec<String>,
-}
-
-/// One hook in progress.
+/// The unit's state while one hook runs.
 pub(crate) struct Session {
-    pub(crate) registry: Arc<Registry>,
+    pub(crate) hook: HookInfo,
     pub(crate) tx: Transaction,
     pub(crate) flags: FlagState,
-    pub(crate) hook: HookInfo,
-    pub(crate) phase: Option<Phase>,
-    watch: FlagWatch,
-    /// charms.reactive's `reactive.dispatch.removed_state`.
-    pub(crate) removed_state: bool,
-    /// Flags changed since the current queue was last tested.
-    pub(crate) recent_changes: Vec<String>,
-    triggers: TriggerTable,
-    trigger_stack: Vec<TriggerOn>,
-    pub(crate) tracer: Tracer,
+    /// The application scope (leader settings), read at first use.
+    pub(crate) app: AppScope,
     /// Behind a RefCell so that `&Context` can warn (charms.reactive's `not_unless`).
-    pub(crate) log: std::cell::RefCell<Vec<LogRecord>>,
+    pub(crate) log: RefCell<Vec<LogRecord>>,
     /// An error raised by an infallible call (a cyclic trigger, a bad flag name),
     /// failing the hook when the handler returns.
     pub(crate) failure: Option<EngineError>,
-    pub(crate) invoked: Vec<String>,
-    hook_matches: Vec<Option<bool>>,
-    /// Work counters, for benchmarks.
-    pub(crate) stats: DispatchStats,
-    /// The handler running now, for structured events.
-    pub(crate) current_handler: Option<String>,
-    /// Juju, for this hook.
-    pub(crate) juju: Box<dyn Backend>,
-    /// The application scope (leader settings), read at first use.
-    pub(crate) app: AppScope,
-    /// Per-hook state of layers and modules, by type (see [`Context::extension`]).
-    pub(crate) extensions: HashMap<TypeId, Box<dyn Any>>,
+    /// Per-hook state of layers and modules (see [`crate::Context::extension`]).
+    pub(crate) extensions: Extensions,
 }
 
 impl Session {
-    /// Loads the unit's flags and the engine's bookkeeping from `tx`.
-    pub(crate) fn open(
-        registry: Arc<Registry>,
-        tx: Transaction,
-        hook: HookInfo,
-        juju: Box<dyn Backend>,
-    ) -> Result<Self, (EngineError, Box<dyn Backend>)> {
-        let loaded = (|| -> Result<_, EngineError> {
-            let flags = FlagState::load(flags::read(&tx)?);
-            let phase = tx
-                .get::<String>(&keys::internal(keys::PHASE, ""))?
-                .as_deref()
-                .and_then(Phase::parse);
-            let mut triggers = TriggerTable::default();
-            for t in registry.triggers() {
-                triggers.register(t.clone())?;
-            }
-            Ok((flags, phase, triggers))
-        })();
-        let (flags, phase, triggers) = match loaded {
-            Ok(l) => l,
-            Err(e) => return Err((e, juju)),
-        };
-        let n = registry.handlers().len();
+    /// Loads the unit's flags from `tx`.
+    pub(crate) fn open(tx: Transaction, hook: HookInfo) -> Result<Self, EngineError> {
+        let flags = FlagState::load(flags::read(&tx)?);
         Ok(Session {
-            registry,
+            hook,
             tx,
             flags,
-            hook,
-            phase,
-            watch: FlagWatch::default(),
-            removed_state: false,
-            recent_changes: Vec::new(),
-            triggers,
-            trigger_stack: Vec::new(),
-            tracer: Tracer::new(n),
-            log: Default::default(),
-            failure: None,
-            invoked: Vec::new(),
-            hook_matches: vec![None; n],
-            stats: DispatchStats::default(),
-            current_handler: None,
-            juju,
             app: AppScope::default(),
-            extensions: HashMap::new(),
+            log: RefCell::default(),
+            failure: None,
+            extensions: Extensions::default(),
         })
     }
 
-    // ---- application scope ------------------------------------------------
-
     /// Reads leader settings (once per hook) and adds the application flags to
     /// the flag set, as flags committed by earlier hooks.
-    pub(crate) fn load_app_scope(&mut self) -> Result<(), EngineError> {
+    pub(crate) fn load_app_scope(&mut self, juju: &mut dyn Backend) -> Result<(), EngineError> {
         if self.app.is_loaded() {
             return Ok(());
         }
-        let settings = self.juju.leader_get()?;
+        let settings = juju.leader_get()?;
         self.app.load(settings);
         for (flag, value) in self.app.flags()? {
             self.flags.load_one(flag, value);
@@ -246,9 +162,13 @@ impl Session {
     }
 
     /// Refuses an application-scope write from a non-leader.
-    pub(crate) fn check_app_write(&mut self, what: &str) -> Result<(), EngineError> {
-        self.load_app_scope()?;
-        if self.juju.is_leader()? {
+    pub(crate) fn check_app_write(
+        &mut self,
+        juju: &mut dyn Backend,
+        what: &str,
+    ) -> Result<(), EngineError> {
+        self.load_app_scope(juju)?;
+        if juju.is_leader()? {
             Ok(())
         } else {
             Err(EngineError::NotLeader {
@@ -257,13 +177,23 @@ impl Session {
         }
     }
 
-    /// This hook's value of type `T`, created with `T::default()` at first use.
-    pub(crate) fn extension<T: Any + Default>(&mut self) -> &mut T {
-        self.extensions
-            .entry(TypeId::of::<T>())
-            .or_insert_with(|| Box::new(T::default()))
-            .downcast_mut::<T>()
-            .expect("extensions are keyed by their own TypeId")
+    /// Checks a flag name, and for an application flag whose state `changes`,
+    /// that this unit is the leader (a non-changing write is allowed anywhere,
+    /// as charms.reactive's re-set of a set flag is harmless).
+    pub(crate) fn check_flag_write(
+        &mut self,
+        juju: &mut dyn Backend,
+        flag: &str,
+        changes: impl Fn(&FlagState) -> bool,
+    ) -> Result<(), EngineError> {
+        flags::validate(flag)?;
+        if app_scope::is_app_flag(flag) {
+            self.load_app_scope(juju)?;
+            if changes(&self.flags) {
+                self.check_app_write(juju, &format!("changing application flag {flag:?}"))?;
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn log(&self, level: Level, message: impl Into<String>) {
@@ -272,281 +202,10 @@ impl Session {
             .push(LogRecord::new(level, message.into()));
     }
 
+    /// Records the hook's first deferred failure.
     pub(crate) fn fail(&mut self, error: EngineError) {
         if self.failure.is_none() {
             self.failure = Some(error);
         }
-    }
-
-    /// charms.reactive's `_clear_triggers` (an atexit step that runs before
-    /// layer-basic's `clear_config_states`): forgets every trigger, so the
-    /// layers' exit steps fire none. A trigger registered after this (by an
-    /// exit step) still fires, as it would in charms.reactive.
-    pub(crate) fn clear_triggers(&mut self) {
-        self.triggers = TriggerTable::default();
-    }
-
-    pub(crate) fn register_trigger(&mut self, trigger: crate::Trigger) {
-        if let Err(e) = self.triggers.register(trigger) {
-            self.fail(e);
-        }
-    }
-
-    // ---- flags ----------------------------------------------------------
-
-    /// charms.reactive's `set_flag`: always stores the value; on a real change,
-    /// traces it, records it for FlagWatch, then fires the flag's triggers.
-    pub(crate) fn set_flag(&mut self, flag: &str, value: FlagValue) {
-        if self.failure.is_some() {
-            return;
-        }
-        if let Err(e) = self.check_flag_write(flag, |flags| flags.value(flag) != Some(&value)) {
-            return self.fail(e);
-        }
-        if self.flags.insert(flag, value) {
-            self.trace_flag(format_args!("set flag {flag}"), flag);
-            self.record_change(flag);
-            self.fire(TriggerOn::Set(flag.to_owned()));
-        }
-    }
-
-    /// charms.reactive's `clear_flag`: marks the queue for re-testing even when
-    /// the flag was not set.
-    pub(crate) fn clear_flag(&mut self, flag: &str) {
-        if self.failure.is_some() {
-            return;
-        }
-        if let Err(e) = self.check_flag_write(flag, |flags| flags.contains(flag)) {
-            return self.fail(e);
-        }
-        self.removed_state = true;
-        if self.flags.remove(flag) {
-            self.trace_flag(format_args!("cleared flag {flag}"), flag);
-            self.record_change(flag);
-            self.fire(TriggerOn::Cleared(flag.to_owned()));
-        }
-    }
-
-    /// Checks a flag name, and for an application flag whose state `changes`,
-    /// that this unit is the leader (a non-changing write is allowed anywhere,
-    /// as charms.reactive's re-set of a set flag is harmless).
-    fn check_flag_write(
-        &mut self,
-        flag: &str,
-        changes: impl Fn(&FlagState) -> bool,
-    ) -> Result<(), EngineError> {
-        flags::validate(flag)?;
-        if app_scope::is_app_flag(flag) {
-            self.load_app_scope()?;
-            if changes(&self.flags) {
-                self.check_app_write(&format!("changing application flag {flag:?}"))?;
-            }
-        }
-        Ok(())
-    }
-
-    fn record_change(&mut self, flag: &str) {
-        self.stats.flag_changes += 1;
-        self.watch.pending.push(flag.to_owned());
-        self.recent_changes.push(flag.to_owned());
-        self.step(crate::events::Step::Flag {
-            flag,
-            set: self.flags.contains(flag),
-        });
-    }
-
-    fn fire(&mut self, on: TriggerOn) {
-        let Some(trigger) = self.triggers.get(&on).cloned() else {
-            return;
-        };
-        if self.trigger_stack.len() >= MAX_TRIGGER_DEPTH {
-            let cycle = self.trigger_stack[self.trigger_stack.len() - 8..]
-                .iter()
-                .chain(std::iter::once(&on))
-                .map(|t| match t {
-                    TriggerOn::Set(f) => format!("set {f}"),
-                    TriggerOn::Cleared(f) => format!("cleared {f}"),
-                })
-                .collect();
-            return self.fail(EngineError::TriggerCycle { cycle });
-        }
-        self.trigger_stack.push(on);
-        for f in &trigger.set {
-            self.set_flag(f, None);
-        }
-        for f in &trigger.clear {
-            self.clear_flag(f);
-        }
-        for cb in &trigger.callbacks {
-            cb(&mut Context::new(self));
-        }
-        self.trigger_stack.pop();
-    }
-
-    // ---- handler tests ----------------------------------------------------
-
-    /// charms.reactive's `Handler.test()`: the FlagWatch check, then every
-    /// condition in order, with short-circuit.
-    pub(crate) fn test(&mut self, idx: HandlerIdx) -> bool {
-        self.stats.tests += 1;
-        let registry = Arc::clone(&self.registry);
-        let watched = registry.watched(idx);
-        if !watched.is_empty()
-            && self.watch.iteration != 0
-            && !watched.iter().any(|f| self.watch.changes.contains(f))
-        {
-            return false;
-        }
-        registry.handlers()[idx]
-            .conditions()
-            .iter()
-            .all(|c| self.holds(idx, c))
-    }
-
-    fn holds(&mut self, idx: HandlerIdx, condition: &Condition) -> bool {
-        let other = self.phase == Some(Phase::Other);
-        let set = |f: &String| self.flags.contains(f);
-        match condition {
-            Condition::WhenAll(fs) => other && fs.iter().all(set),
-            Condition::WhenAny(fs) => other && fs.iter().any(set),
-            Condition::WhenNone(fs) => other && !fs.iter().any(set),
-            Condition::WhenNotAll(fs) => other && !fs.iter().all(set),
-            Condition::Hook(patterns) => {
-                self.phase == Some(Phase::Hooks)
-                    && *self.hook_matches[idx].get_or_insert_with(|| {
-                        crate::pattern::matches(&self.hook.name, patterns, &self.hook.relations)
-                    })
-            }
-            Condition::Restricted(r) => {
-                self.phase == Some(Phase::Restricted) && self.hook.name == r.hook_name()
-            }
-            Condition::Action(name) => {
-                self.phase == Some(Phase::Action) && self.hook.action.as_deref() == Some(name)
-            }
-            Condition::OnlyOnce => !self.was_invoked(idx),
-            Condition::WhenFileChanged(files) => self.any_file_changed(files),
-        }
-    }
-
-    fn invoked_key(&self, idx: HandlerIdx) -> String {
-        keys::internal(keys::INVOKED, self.registry.handlers()[idx].id())
-    }
-
-    fn was_invoked(&mut self, idx: HandlerIdx) -> bool {
-        let key = self.invoked_key(idx);
-        match self.tx.contains(&key) {
-            Ok(v) => v,
-            Err(e) => {
-                self.fail(e.into());
-                false
-            }
-        }
-    }
-
-    pub(crate) fn mark_invoked(&mut self, idx: HandlerIdx) -> Result<(), EngineError> {
-        let key = self.invoked_key(idx);
-        self.tx.set(&key, &true)?;
-        Ok(())
-    }
-
-    /// charms.reactive's `any_file_changed`: records every file's new hash (a
-    /// missing file hashes to nothing) and reports whether any differed.
-    fn any_file_changed(&mut self, files: &[std::path::PathBuf]) -> bool {
-        let mut changed = false;
-        for file in files {
-            let key = keys::internal(keys::FILE_HASH, file.display());
-            let new = std::fs::read(file)
-                .ok()
-                .map(|bytes| crate::hash::hex_sha256(&bytes));
-            let old = match self.tx.get::<Option<String>>(&key) {
-                Ok(v) => v.flatten(),
-                Err(e) => {
-                    self.fail(e.into());
-                    return false;
-                }
-            };
-            if old != new {
-                if let Err(e) = self.tx.set(&key, &new) {
-                    self.fail(e.into());
-                }
-                changed = true;
-            }
-        }
-        changed
-    }
-
-    // ---- FlagWatch ---------------------------------------------------------
-
-    pub(crate) fn watch_reset(&mut self) {
-        self.watch = FlagWatch::default();
-    }
-
-    pub(crate) fn watch_iteration(&mut self, i: usize) {
-        self.watch.iteration = i;
-    }
-
-    pub(crate) fn watch_commit(&mut self) {
-        self.watch.changes = self.watch.pending.drain(..).collect();
-    }
-
-    /// The handlers FlagWatch lets through in this iteration, in registration
-    /// order: all of them in iteration 0, else those watching a changed flag and
-    /// those watching none.
-    pub(crate) fn watch_candidates(&self) -> Vec<HandlerIdx> {
-        if self.watch.iteration == 0 {
-            return (0..self.registry.handlers().len()).collect();
-        }
-        let mut out: Vec<HandlerIdx> = self.registry.unwatched().to_vec();
-        for f in &self.watch.changes {
-            out.extend_from_slice(self.registry.watchers(f));
-        }
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    // ---- tracer --------------------------------------------------------------
-
-    /// LogTracer's `_flag`: the line, then the handlers whose test result changed
-    /// since the last report. Only handlers watching `flag` and those with
-    /// volatile conditions can have changed, so only they are re-tested.
-    fn trace_flag(&mut self, line: std::fmt::Arguments<'_>, flag: &str) {
-        if !self.tracer.enabled() {
-            return;
-        }
-        self.tracer.emit(line);
-        let registry = Arc::clone(&self.registry);
-        let candidates: Vec<HandlerIdx> = if self.tracer.known() {
-            let mut c: Vec<HandlerIdx> = registry.watchers(flag).to_vec();
-            c.extend_from_slice(registry.volatile());
-            c.sort_unstable();
-            c.dedup();
-            c
-        } else {
-            (0..registry.handlers().len()).collect()
-        };
-        let mut queued = Vec::new();
-        let mut dequeued = Vec::new();
-        for idx in candidates {
-            let now = self.test(idx);
-            if self.tracer.update(idx, now) {
-                let id = registry.handlers()[idx].id();
-                if now {
-                    queued.push(id)
-                } else {
-                    dequeued.push(id)
-                }
-            }
-        }
-        self.tracer.mark_known();
-        queued.sort_unstable();
-        dequeued.sort_unstable();
-        for id in queued {
-            self.tracer.emit(format_args!("++   queue handler {id}"));
-        }
-        for id in dequeued {
-            self.tracer.emit(format_args!("-- dequeue handler {id}"));
-        }
-        self.tracer.flush(self.log.get_mut());
     }
 }

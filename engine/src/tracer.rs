@@ -4,11 +4,10 @@
 //! The LogTracer groups lines into emissions (one `juju-log` call each, a
 //! multi-line emission headed by `tracer>`), and after every flag change prints
 //! the handlers whose test result changed (`++   queue` / `-- dequeue`, sorted by
-//! id). The engine computes that change incrementally (see
-//! `Session::trace_flag`); this module holds the tracer's state and formats.
+//! id). [`Tracer::report_flag`] computes that change incrementally.
 
 use crate::log::{Level, LogRecord};
-use crate::registry::HandlerIdx;
+use crate::registry::{HandlerIdx, Registry};
 
 /// The tracer's state: pending lines and the handler set it last reported.
 #[derive(Debug, Default)]
@@ -49,10 +48,6 @@ impl Tracer {
 
     pub(crate) fn enabled(&self) -> bool {
         self.enabled
-    }
-
-    pub(crate) fn known(&self) -> bool {
-        self.known
     }
 
     pub(crate) fn emit(&mut self, msg: std::fmt::Arguments<'_>) {
@@ -96,7 +91,7 @@ impl Tracer {
     }
 
     /// Records a handler's new test result; true when it changed.
-    pub(crate) fn update(&mut self, idx: HandlerIdx, now: bool) -> bool {
+    fn update(&mut self, idx: HandlerIdx, now: bool) -> bool {
         if self.active[idx] == now {
             return false;
         }
@@ -109,7 +104,48 @@ impl Tracer {
         true
     }
 
-    pub(crate) fn mark_known(&mut self) {
+    /// LogTracer's `_flag`: the line, then the handlers whose test result
+    /// changed since the last report, as the pending emission (the caller
+    /// flushes it). Only handlers watching `flag` and those with volatile
+    /// conditions can have changed, so only they are re-tested with `test`.
+    pub(crate) fn report_flag(
+        &mut self,
+        line: std::fmt::Arguments<'_>,
+        flag: &str,
+        registry: &Registry,
+        mut test: impl FnMut(HandlerIdx) -> bool,
+    ) {
+        self.emit(line);
+        let candidates: Vec<HandlerIdx> = if self.known {
+            let mut c: Vec<HandlerIdx> = registry.watchers(flag).to_vec();
+            c.extend_from_slice(registry.volatile());
+            c.sort_unstable();
+            c.dedup();
+            c
+        } else {
+            (0..registry.handlers().len()).collect()
+        };
+        let mut queued = Vec::new();
+        let mut dequeued = Vec::new();
+        for idx in candidates {
+            let now = test(idx);
+            if self.update(idx, now) {
+                let id = registry.handlers()[idx].id();
+                if now {
+                    queued.push(id)
+                } else {
+                    dequeued.push(id)
+                }
+            }
+        }
         self.known = true;
+        queued.sort_unstable();
+        dequeued.sort_unstable();
+        for id in queued {
+            self.emit(format_args!("++   queue handler {id}"));
+        }
+        for id in dequeued {
+            self.emit(format_args!("-- dequeue handler {id}"));
+        }
     }
 }

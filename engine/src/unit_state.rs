@@ -116,7 +116,6 @@ impl StateMirror {
 
 #[cfg(test)]
 mod tests {
-    use std::any::Any;
     use std::sync::Arc;
 
     use super::*;
@@ -143,25 +142,19 @@ mod tests {
 
     /// One hook on unit state: load, run, save if committed, let Juju commit.
     fn hook(model: Model) -> (bool, Model, Vec<String>) {
-        let mut juju: Box<dyn Backend> = Box::new(MemoryBackend::new(model));
-        let mirror = StateMirror::load(&mut *juju).unwrap();
-        let mut outcome = run_hook(
+        let mut juju = MemoryBackend::new(model);
+        let mirror = StateMirror::load(&mut juju).unwrap();
+        let outcome = run_hook(
             registry(),
             mirror.store(),
             HookInfo::new("update-status", "app/0"),
-            juju,
+            &mut juju,
         );
         if outcome.committed {
-            mirror.save(&mut *outcome.juju).unwrap();
+            mirror.save(&mut juju).unwrap();
         }
-        let tools: Vec<String> = outcome
-            .juju
-            .calls()
-            .iter()
-            .map(|c| c.tool.clone())
-            .collect();
-        let any: Box<dyn Any> = outcome.juju;
-        let mut memory = *any.downcast::<MemoryBackend>().unwrap();
+        let tools: Vec<String> = juju.calls().iter().map(|c| c.tool.clone()).collect();
+        let mut memory = juju;
         memory.end_hook(outcome.committed);
         (outcome.committed, memory.into_model(), tools)
     }
@@ -207,8 +200,8 @@ mod tests {
         let mut bad = Model::new("app/0");
         bad.state
             .insert(format!("{STATE_PREFIX}kv/n"), "not hex".into());
-        let mut juju: Box<dyn Backend> = Box::new(MemoryBackend::new(bad));
-        let err = StateMirror::load(&mut *juju).err().expect("refused");
+        let mut juju = MemoryBackend::new(bad);
+        let err = StateMirror::load(&mut juju).err().expect("refused");
         assert!(err.to_string().contains("charm-reactive/kv/n"), "{err}");
     }
 }

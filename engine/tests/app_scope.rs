@@ -3,7 +3,6 @@
 //! replacement unit at its first hook, and safe to re-apply after a crash
 //! between the leader-set and the local commit.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use charm_reactive::backend::{Backend, MemoryBackend, Model};
@@ -65,32 +64,16 @@ fn model(unit: &str, leader: bool, settings: &std::collections::BTreeMap<String,
 /// Runs a hook of `registry()`; returns the outcome, the model after the hook,
 /// and how many leader-set calls the hook made.
 fn run(store: &Store, hook: &str, m: Model) -> (HookOutcome, Model, usize) {
-    let mut outcome = run_hook(
-        registry(),
-        store,
-        HookInfo::new(hook, &m.unit),
-        Box::new(MemoryBackend::new(m)),
-    );
-    let sets = leader_sets(&outcome);
-    let mut memory = take_memory(&mut outcome);
+    let unit = m.unit.clone();
+    let mut memory = MemoryBackend::new(m);
+    let outcome = run_hook(registry(), store, HookInfo::new(hook, &unit), &mut memory);
+    let sets = leader_sets(&memory);
     memory.end_hook(outcome.committed);
     (outcome, memory.into_model(), sets)
 }
 
-/// The hook's MemoryBackend, out of the outcome.
-fn take_memory(outcome: &mut HookOutcome) -> MemoryBackend {
-    let juju: Box<dyn Backend> = std::mem::replace(
-        &mut outcome.juju,
-        Box::new(MemoryBackend::new(Model::new("x/0"))),
-    );
-    let any: Box<dyn Any> = juju;
-    *any.downcast::<MemoryBackend>().expect("a MemoryBackend")
-}
-
-fn leader_sets(outcome: &HookOutcome) -> usize {
-    outcome
-        .juju
-        .calls()
+fn leader_sets(juju: &MemoryBackend) -> usize {
+    juju.calls()
         .iter()
         .filter(|c| c.tool == "leader-set")
         .count()
@@ -156,11 +139,12 @@ fn a_non_leader_write_is_refused_at_the_call_and_nothing_is_committed() {
             .unwrap(),
     );
     let m = model("app/1", false, &Default::default());
+    let mut memory = MemoryBackend::new(m);
     let outcome = run_hook(
         registry,
         &store,
         HookInfo::new("config-changed", "app/1"),
-        Box::new(MemoryBackend::new(m)),
+        &mut memory,
     );
     let err = outcome.error.as_ref().expect("the hook fails");
     assert!(
@@ -169,7 +153,7 @@ fn a_non_leader_write_is_refused_at_the_call_and_nothing_is_committed() {
     );
     assert!(err.to_string().contains("not the leader"), "{err}");
     assert!(!outcome.committed);
-    assert_eq!(leader_sets(&outcome), 0);
+    assert_eq!(leader_sets(&memory), 0);
     assert_eq!(store.transaction().get::<u8>("kv/before").unwrap(), None);
 }
 
@@ -191,15 +175,16 @@ fn a_failing_handler_leaves_leader_settings_untouched() {
             .unwrap(),
     );
     let m = model("app/0", true, &Default::default());
-    let mut outcome = run_hook(
+    let mut memory = MemoryBackend::new(m);
+    let outcome = run_hook(
         registry,
         &store,
         HookInfo::new("config-changed", "app/0"),
-        Box::new(MemoryBackend::new(m)),
+        &mut memory,
     );
     assert!(outcome.error.is_some() && !outcome.committed);
-    assert_eq!(leader_sets(&outcome), 0);
-    assert!(take_memory(&mut outcome).model().leader_settings.is_empty());
+    assert_eq!(leader_sets(&memory), 0);
+    assert!(memory.model().leader_settings.is_empty());
 }
 
 /// leader-set is applied by Juju at once; the unit store commits after it. A
@@ -252,13 +237,14 @@ fn oversized_application_values_are_refused_with_the_limit() {
             .unwrap(),
     );
     let m = model("app/0", true, &Default::default());
+    let mut memory = MemoryBackend::new(m);
     let outcome = run_hook(
         registry,
         &store,
         HookInfo::new("install", "app/0"),
-        Box::new(MemoryBackend::new(m)),
+        &mut memory,
     );
     let err = outcome.error.as_ref().expect("refused").to_string();
     assert!(err.contains("\"spec\"") && err.contains("131072"), "{err}");
-    assert_eq!(leader_sets(&outcome), 0);
+    assert_eq!(leader_sets(&memory), 0);
 }

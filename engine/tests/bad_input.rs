@@ -44,12 +44,12 @@ where
 
 /// Runs config-changed of `registry` on `store` with an in-memory Juju.
 fn config_changed(registry: Arc<Registry>, store: &Store) -> HookOutcome {
-    let juju = Box::new(MemoryBackend::new(Model::new("app/0")));
+    let mut juju = MemoryBackend::new(Model::new("app/0"));
     run_hook(
         registry,
         store,
         HookInfo::new("config-changed", "app/0"),
-        juju,
+        &mut juju,
     )
 }
 
@@ -104,12 +104,12 @@ fn leader_set_refused_at_commit_fails_the_hook_and_commits_nothing() {
     );
     let mut model = Model::new("app/0");
     model.leader = true;
-    let juju = Box::new(MemoryBackend::new(model));
+    let mut juju = MemoryBackend::new(model);
     let outcome = run_hook(
         registry,
         &store,
         HookInfo::new("config-changed", "app/0"),
-        juju,
+        &mut juju,
     );
     let err = outcome.error.as_ref().expect("the hook fails");
     assert!(
@@ -133,12 +133,12 @@ fn a_missing_hook_tool_fails_the_hook_with_its_name() {
         },
         &[],
     );
-    let juju = Box::new(HookTools::new().with_tool_dir(empty_tools.path()));
+    let mut juju = HookTools::new().with_tool_dir(empty_tools.path());
     let outcome = run_hook(
         registry,
         &store,
         HookInfo::new("config-changed", "app/0"),
-        juju,
+        &mut juju,
     );
     let err = outcome.error.as_ref().expect("the hook fails").to_string();
     assert!(err.contains("config-get"), "{err}");

@@ -3,7 +3,6 @@
 //! `{endpoint_name}` expansion; against `MemoryBackend` and against the fake
 //! hook tools (tests/fake-tools/fake-hook-tool) through `HookTools`.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -155,15 +154,9 @@ impl Unit {
     }
 
     fn run(&mut self, hook: HookInfo) -> Ran {
-        let juju = Box::new(self.juju.take().unwrap());
-        let mut outcome =
-            charm_reactive::run_hook(Arc::clone(&self.registry), &self.store, hook, juju);
-        let juju = std::mem::replace(
-            &mut outcome.juju,
-            Box::new(MemoryBackend::new(Model::new("none/0"))),
-        );
-        let any: Box<dyn Any> = juju;
-        let mut memory = *any.downcast::<MemoryBackend>().unwrap();
+        let mut memory = self.juju.take().unwrap();
+        let outcome =
+            charm_reactive::run_hook(Arc::clone(&self.registry), &self.store, hook, &mut memory);
         let calls = memory.calls().to_vec();
         memory.end_hook(outcome.committed);
         self.juju = Some(memory);
@@ -809,7 +802,7 @@ fn endpoint_name_handlers_run_once_per_relation_with_their_endpoint() {
             relations: rels,
             ..HookInfo::new("install", "web/0")
         },
-        Box::new(MemoryBackend::new(model)),
+        &mut MemoryBackend::new(model),
     );
     assert!(out.committed, "{:?}", out.error);
     assert_eq!(
@@ -872,14 +865,12 @@ impl Fake {
         fs::write(path, content).unwrap();
     }
 
-    fn backend(&self) -> Box<dyn Backend> {
-        Box::new(
-            HookTools::new()
-                .with_tool_dir(&self.tools)
-                .with_env("FAKE_JUJU_STATE", self.state.to_str().unwrap())
-                .with_unit("web/0")
-                .with_timeout(Duration::from_secs(60)),
-        )
+    fn backend(&self) -> HookTools {
+        HookTools::new()
+            .with_tool_dir(&self.tools)
+            .with_env("FAKE_JUJU_STATE", self.state.to_str().unwrap())
+            .with_unit("web/0")
+            .with_timeout(Duration::from_secs(60))
     }
 
     /// Each call's argv (tool first) and stdin.
@@ -931,7 +922,7 @@ fn changed_on_fake(fake: &Fake, handler_fails: bool) -> charm_reactive::HookOutc
         fake_registry(handler_fails),
         &store,
         rel_hook("changed", 1, "pg/0"),
-        fake.backend(),
+        &mut fake.backend(),
     )
 }
 

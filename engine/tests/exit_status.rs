@@ -65,14 +65,14 @@ impl Fake {
         ];
         let env = HookEnv::from_vars(|k| vars.iter().find(|v| v.0 == k).map(|v| v.1.into()), None)
             .unwrap();
-        let juju = HookTools::new()
+        let mut juju = HookTools::new()
             .with_tool_dir(self.dir.path().join("tools"))
             .with_env(
                 "FAKE_JUJU_STATE",
                 self.dir.path().join("state").to_str().unwrap(),
             )
             .with_timeout(Duration::from_secs(30));
-        run_with(&Charm::new(), &env, Box::new(juju))
+        run_with(&Charm::new(), &env, &mut juju)
     }
 
     fn committed(&self) -> (u64, bool) {

@@ -175,13 +175,13 @@ fn store_with(initial: &[&str]) -> (tempfile::TempDir, Store) {
 }
 
 fn run(registry: &Arc<Registry>, store: &Store, hook: &str) -> HookOutcome {
-    let juju =
+    let mut juju =
         charm_reactive::backend::MemoryBackend::new(charm_reactive::backend::Model::new("app/0"));
     run_hook(
         Arc::clone(registry),
         store,
         HookInfo::new(hook, "app/0"),
-        Box::new(juju),
+        &mut juju,
     )
 }
 

@@ -92,7 +92,7 @@ fn kill_child() {
             Arc::clone(&registry),
             &store,
             hook,
-            Box::new(MemoryBackend::new(Model::new("app/0"))),
+            &mut MemoryBackend::new(Model::new("app/0")),
         );
         assert!(outcome.committed, "{:?}", outcome.error);
         println!("committed {next}");

@@ -51,7 +51,7 @@ fn hook_store(path: &Path) {
         Arc::new(registry),
         &store,
         hook,
-        Box::new(MemoryBackend::new(Model::new("app/0"))),
+        &mut MemoryBackend::new(Model::new("app/0")),
     );
     assert!(outcome.committed, "{:?}", outcome.error);
 }

@@ -1,6 +1,5 @@
 //! [`Context`]: runs one event against a state, through the real engine.
 
-use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -120,16 +119,13 @@ impl Context {
         let (model, seeded) = world::seed(&state, &plan, config, &store)?;
         let charm_dir = self.charm_dir(dir.path())?;
 
+        let mut juju = MemoryBackend::new(model);
         let outcome = run_hook(
             Arc::clone(&self.registry),
             &store,
             self.hook_info(&state, &plan, charm_dir),
-            Box::new(MemoryBackend::new(model)),
+            &mut juju,
         );
-        let any: Box<dyn Any> = outcome.juju;
-        let mut juju = *any
-            .downcast::<MemoryBackend>()
-            .expect("run_hook hands back the backend it was given");
         let direct_logs = juju.model().logs.len();
         // What charm_reactive::main does after run_hook: the engine's records go
         // out through juju-log, and a failed action is marked failed. The

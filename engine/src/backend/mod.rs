@@ -3,8 +3,8 @@
 //! [`Backend`] is implemented by [`HookTools`], which runs Juju's hook-tool
 //! executables with their exact syntax and caches reads within a hook, and by
 //! [`MemoryBackend`], an in-memory model with Juju's semantics for unit tests and
-//! the in-process simulator. One backend serves one hook: the engine holds a
-//! `&mut dyn Backend` (or `Box<dyn Backend>`) while it runs.
+//! the in-process simulator. One backend serves one hook: the engine borrows
+//! it (`&mut dyn Backend`) while the hook runs.
 //!
 //! Both record the hook-tool invocations they make (or, in memory, would make)
 //! with the same caching, so "hook-tool processes per hook" can be measured on
@@ -60,16 +60,18 @@ pub use types::{
 /// In maps given to [`Backend::leader_set`] and the relation setters, `None`
 /// deletes a key (Juju also deletes on an empty string).
 ///
-/// `Any` is a supertrait so that whoever handed the engine a `Box<dyn Backend>`
-/// can take its concrete type back, e.g. to inspect a [`MemoryBackend`]'s model:
+/// `Any` is a supertrait so that code holding only the `&mut dyn Backend` (a
+/// handler's [`crate::Context::juju`]) can reach the concrete type, e.g. a
+/// test changing a [`MemoryBackend`]'s model in the middle of a hook:
 ///
 /// ```
 /// use std::any::Any;
 /// use charm_reactive::backend::{Backend, MemoryBackend, Model};
-/// let juju: Box<dyn Backend> = Box::new(MemoryBackend::new(Model::new("app/0")));
-/// let any: Box<dyn Any> = juju;
-/// let memory = any.downcast::<MemoryBackend>().expect("a MemoryBackend");
-/// assert_eq!(memory.model().unit, "app/0");
+/// let mut memory = MemoryBackend::new(Model::new("app/0"));
+/// let juju: &mut dyn Backend = &mut memory;
+/// let any: &mut dyn Any = juju;
+/// any.downcast_mut::<MemoryBackend>().expect("a MemoryBackend").model_mut().leader = false;
+/// assert!(!memory.model().leader);
 /// ```
 pub trait Backend: std::any::Any {
     /// `juju-log`: one message at a level. Messages longer than one OS argument

@@ -1,7 +1,6 @@
 //! What handlers hold: [`Endpoint`] and [`Relation`] handles on this hook's
 //! endpoint state, and the [`Context`] methods that hand them out.
 
-use std::any::TypeId;
 use std::collections::BTreeMap;
 
 use super::state::{self, EndpointState, Endpoints, Parts, RelationState};
@@ -15,13 +14,14 @@ impl<'a> Context<'a> {
     /// The endpoint for the relation `name` (charms.reactive's
     /// `Endpoint.from_name`), if an interface serves it.
     pub fn endpoint(&mut self, name: &str) -> Result<Endpoint<'_>, EndpointError> {
-        let index = state::split(self.session()).0.index(name).ok_or_else(|| {
-            EndpointError::NotManaged {
+        let index = state::split(self)
+            .0
+            .index(name)
+            .ok_or_else(|| EndpointError::NotManaged {
                 name: name.to_owned(),
-            }
-        })?;
+            })?;
         Ok(Endpoint {
-            session: self.session(),
+            ctx: self.reborrow(),
             index,
         })
     }
@@ -47,7 +47,7 @@ impl<'a> Context<'a> {
     /// flags contained `{endpoint_name}` (charms.reactive passes it as `self`),
     /// or this is an [`EndpointKind`] step.
     pub fn current_endpoint(&mut self) -> Result<Endpoint<'_>, EndpointError> {
-        let name = state::split(self.session())
+        let name = state::split(self)
             .0
             .current
             .clone()
@@ -61,20 +61,16 @@ pub(crate) fn run_as<F>(ctx: &mut Context<'_>, name: &str, f: F) -> anyhow::Resu
 where
     F: FnOnce(&mut Context<'_>) -> anyhow::Result<()>,
 {
-    let previous = state::split(ctx.session())
-        .0
-        .current
-        .replace(name.to_owned());
+    let previous = state::split(ctx).0.current.replace(name.to_owned());
     let result = f(ctx);
-    state::split(ctx.session()).0.current = previous;
+    state::split(ctx).0.current = previous;
     result
 }
 
 fn endpoints(session: &Session) -> &Endpoints {
     session
         .extensions
-        .get(&TypeId::of::<Endpoints>())
-        .and_then(|e| e.downcast_ref::<Endpoints>())
+        .get::<Endpoints>()
         .expect("a handle exists only once the endpoints were started")
 }
 
@@ -95,17 +91,17 @@ fn endpoints(session: &Session) -> &Endpoints {
 /// # Ok(()) }
 /// ```
 pub struct Endpoint<'c> {
-    session: &'c mut Session,
+    ctx: Context<'c>,
     index: usize,
 }
 
 impl Endpoint<'_> {
     fn state(&self) -> &EndpointState {
-        &endpoints(self.session).list[self.index]
+        &endpoints(self.ctx.session).list[self.index]
     }
 
     fn parts(&mut self) -> (&mut EndpointState, Parts<'_>) {
-        let (endpoints, p) = state::split(self.session);
+        let (endpoints, p) = state::split(&mut self.ctx);
         (&mut endpoints.list[self.index], p)
     }
 
@@ -155,7 +151,7 @@ impl Endpoint<'_> {
                     relation: id.to_owned(),
                 })?;
         Ok(Relation {
-            session: &mut *self.session,
+            ctx: self.ctx.reborrow(),
             ep: self.index,
             rel,
         })
@@ -228,41 +224,41 @@ impl Endpoint<'_> {
     /// Sets the flag [`expand_name`](Self::expand_name) makes of `flag`.
     pub fn set_flag(&mut self, flag: &str) {
         let flag = self.expand_name(flag);
-        Context::new(self.session).set_flag(&flag);
+        self.ctx.set_flag(&flag);
     }
 
     /// Clears the flag [`expand_name`](Self::expand_name) makes of `flag`.
     pub fn clear_flag(&mut self, flag: &str) {
         let flag = self.expand_name(flag);
-        Context::new(self.session).clear_flag(&flag);
+        self.ctx.clear_flag(&flag);
     }
 
     /// Sets or clears the flag [`expand_name`](Self::expand_name) makes of `flag`.
     pub fn toggle_flag(&mut self, flag: &str, should_set: bool) {
         let flag = self.expand_name(flag);
-        Context::new(self.session).toggle_flag(&flag, should_set);
+        self.ctx.toggle_flag(&flag, should_set);
     }
 
     /// Whether the flag [`expand_name`](Self::expand_name) makes of `flag` is set.
     pub fn is_flag_set(&self, flag: &str) -> bool {
-        self.session.flags.contains(&self.expand_name(flag))
+        self.ctx.session.flags.contains(&self.expand_name(flag))
     }
 }
 
 /// One relation of an endpoint (charms.reactive's `Relation`).
 pub struct Relation<'c> {
-    session: &'c mut Session,
+    ctx: Context<'c>,
     ep: usize,
     rel: usize,
 }
 
 impl Relation<'_> {
     fn state(&self) -> &RelationState {
-        &endpoints(self.session).list[self.ep].relations[self.rel]
+        &endpoints(self.ctx.session).list[self.ep].relations[self.rel]
     }
 
     fn parts(&mut self) -> (&mut RelationState, Parts<'_>) {
-        let (endpoints, p) = state::split(self.session);
+        let (endpoints, p) = state::split(&mut self.ctx);
         (&mut endpoints.list[self.ep].relations[self.rel], p)
     }
 
@@ -273,13 +269,13 @@ impl Relation<'_> {
 
     /// The endpoint's name.
     pub fn endpoint_name(&self) -> &str {
-        &endpoints(self.session).list[self.ep].name
+        &endpoints(self.ctx.session).list[self.ep].name
     }
 
     /// The remote application: the first joined unit's, or this unit's own
     /// when none is in scope (charms.reactive's quirk for a lone peer).
     pub fn application_name(&self) -> String {
-        self.state().application_name(&self.session.hook)
+        self.state().application_name(&self.ctx.session.hook)
     }
 
     /// The remote units in scope, sorted by name.
@@ -299,7 +295,7 @@ impl Relation<'_> {
     /// The data of this relation's joined units merged, the lowest unit name
     /// winning a key (charms.reactive's `relation.joined_units.received`).
     pub fn joined_units_received(&mut self) -> Result<DataView, EndpointError> {
-        let (endpoints, p) = state::split(self.session);
+        let (endpoints, p) = state::split(&mut self.ctx);
         merged(&mut endpoints.list[self.ep], p, Some(self.rel))
     }
 

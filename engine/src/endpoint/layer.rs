@@ -90,7 +90,7 @@ impl Layer for EndpointLayer {
 /// charms.reactive's `_startup` for one endpoint.
 fn start_endpoint(ctx: &mut Context<'_>, name: &str, kind: EndpointKind) -> anyhow::Result<()> {
     {
-        let (endpoints, p) = state::split(ctx.session());
+        let (endpoints, p) = state::split(ctx);
         let mut ids = p.juju.relation_ids(name)?;
         ids.sort_by_key(|id| id.to_string());
         let relations = ids
@@ -147,7 +147,7 @@ fn manage_departed(ctx: &mut Context<'_>, name: &str) -> Result<(), EndpointErro
     let Some(rel) = ctx.hook().relation.clone() else {
         return Ok(());
     };
-    let (endpoints, p) = state::split(ctx.session());
+    let (endpoints, p) = state::split(ctx);
     let ep = started(endpoints, name);
     let r = ep
         .relation_index(&rel.id)
@@ -179,7 +179,7 @@ fn manage_flags(ctx: &mut Context<'_>, name: &str) -> Result<bool, EndpointError
     let changed = format!("endpoint.{name}.changed");
     let already_joined = ctx.is_flag_set(&joined);
     let (rel_hook, departed_hook) = relation_hook(ctx, name);
-    let units = { started(state::split(ctx.session()).0, name).joined() };
+    let units = { started(state::split(ctx).0, name).joined() };
     let is_joined = !units.is_empty();
     ctx.toggle_flag(&joined, is_joined);
     if departed_hook {
@@ -192,7 +192,7 @@ fn manage_flags(ctx: &mut Context<'_>, name: &str) -> Result<bool, EndpointError
     }
     for (r, u) in units {
         let (prefix, values) = {
-            let (endpoints, p) = state::split(ctx.session());
+            let (endpoints, p) = state::split(ctx);
             let rel = &mut started(endpoints, name).relations[r];
             let prefix = format!("endpoint.{name}.{}.{}", rel.id, rel.units[u].name);
             let values: Vec<(String, serde_json::Value)> = rel
@@ -222,7 +222,7 @@ fn manage_flags(ctx: &mut Context<'_>, name: &str) -> Result<bool, EndpointError
 /// registered first (atexit callbacks run in reverse): each modified local
 /// bag in one `relation-set --file -` of the whole bag.
 fn flush(ctx: &mut Context<'_>) -> Result<(), EndpointError> {
-    let (endpoints, p) = state::split(ctx.session());
+    let (endpoints, p) = state::split(ctx);
     for ep in endpoints.list.iter().rev() {
         for rel in ep.relations.iter().rev() {
             if let Some(data) = rel.to_publish.as_ref().and_then(|v| v.to_flush()) {

@@ -1,7 +1,6 @@
 //! The endpoints of one hook: their relations, units and data bags, read from
 //! Juju at first use and kept in the session for the rest of the hook.
 
-use std::any::TypeId;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::view::DataView;
 use super::{EndpointError, EndpointKind};
 use crate::backend::{application_of, Backend, BackendError, RelationId};
-use crate::session::{HookInfo, Session};
+use crate::session::HookInfo;
+use crate::Context;
 
 /// Every managed endpoint of this hook (a session extension).
 #[derive(Default)]
@@ -67,17 +67,13 @@ pub(crate) struct Parts<'s> {
     pub(crate) tx: &'s mut charm_reactive_store::Transaction,
 }
 
-/// Splits the session into the endpoints and the rest (Juju, the hook, the
+/// Splits a context into the endpoints and the rest (Juju, the hook, the
 /// store transaction), borrowed at once.
-pub(crate) fn split(session: &mut Session) -> (&mut Endpoints, Parts<'_>) {
-    let endpoints = session
-        .extensions
-        .entry(TypeId::of::<Endpoints>())
-        .or_insert_with(|| Box::new(Endpoints::default()))
-        .downcast_mut::<Endpoints>()
-        .expect("extensions are keyed by their own TypeId");
+pub(crate) fn split<'c>(ctx: &'c mut Context<'_>) -> (&'c mut Endpoints, Parts<'c>) {
+    let session = &mut *ctx.session;
+    let endpoints = session.extensions.get_mut::<Endpoints>();
     let rest = Parts {
-        juju: &mut *session.juju,
+        juju: &mut *ctx.juju,
         hook: &session.hook,
         tx: &mut session.tx,
     };
@@ -221,7 +217,7 @@ impl EndpointState {
 }
 
 fn departed_key(endpoint: &str) -> String {
-    crate::session::keys::internal(crate::session::keys::DEPARTED, endpoint)
+    crate::bookkeeping::keys::internal(crate::bookkeeping::keys::DEPARTED, endpoint)
 }
 
 /// A departing unit's bag: still readable in its `-departed` hook on Juju; if

@@ -125,17 +125,12 @@ impl FakeUnit {
     /// Juju does (at once, an empty value deleting the key).
     pub fn run(&mut self, hook: impl Into<Hook>) -> Ran {
         let info = hook.into().info(&self.unit);
-        let juju = HookTools::new()
+        let mut juju = HookTools::new()
             .with_tool_dir(&self.tools)
             .with_env("FAKE_JUJU_STATE", self.state.to_str().unwrap())
             .with_unit(self.unit.clone())
             .with_timeout(Duration::from_secs(60));
-        let outcome = run_hook(
-            Arc::clone(&self.registry),
-            &self.store,
-            info,
-            Box::new(juju),
-        );
+        let outcome = run_hook(Arc::clone(&self.registry), &self.store, info, &mut juju);
         let (calls, stdins) = self.received();
         let mut settings = self.leader_settings();
         // The fake refuses leader-set from a follower or when scripted to fail.

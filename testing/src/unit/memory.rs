@@ -1,6 +1,5 @@
 //! [`MemoryUnit`]: a unit served by the engine's in-memory Juju.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use charm_reactive::backend::{Backend, MemoryBackend, Model};
@@ -53,10 +52,8 @@ impl MemoryUnit {
     pub fn run(&mut self, hook: impl Into<Hook>) -> Ran {
         let unit = self.model().unit.clone();
         let info = hook.into().info(&unit);
-        let juju = Box::new(self.juju.take().unwrap());
-        let outcome = run_hook(Arc::clone(&self.registry), &self.store, info, juju);
-        let any: Box<dyn Any> = outcome.juju;
-        let mut juju = *any.downcast::<MemoryBackend>().expect("a MemoryBackend");
+        let mut juju = self.juju.take().unwrap();
+        let outcome = run_hook(Arc::clone(&self.registry), &self.store, info, &mut juju);
         let calls: Vec<_> = juju.calls().to_vec();
         juju.end_hook(outcome.committed);
         self.juju = Some(juju);

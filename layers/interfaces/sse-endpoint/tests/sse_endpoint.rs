@@ -2,7 +2,6 @@
 //! (inventory, `Registry::from_inventory`, `{endpoint_name}` expansion against
 //! metadata), across the seed's hook sequences on `MemoryBackend`.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -102,15 +101,9 @@ impl Unit {
             }),
             ..HookInfo::new(name, unit)
         };
-        let juju = Box::new(self.juju.take().unwrap());
-        let mut outcome =
-            charm_reactive::run_hook(Arc::clone(&self.registry), &self.store, hook, juju);
-        let juju = std::mem::replace(
-            &mut outcome.juju,
-            Box::new(MemoryBackend::new(Model::new("x/0"))),
-        );
-        let any: Box<dyn Any> = juju;
-        let mut memory = *any.downcast::<MemoryBackend>().unwrap();
+        let mut memory = self.juju.take().unwrap();
+        let outcome =
+            charm_reactive::run_hook(Arc::clone(&self.registry), &self.store, hook, &mut memory);
         let calls = memory.calls().to_vec();
         memory.end_hook(outcome.committed);
         self.juju = Some(memory);
