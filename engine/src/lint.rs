@@ -208,8 +208,17 @@ fn any_matches(names: &[String], flag: &str) -> bool {
     names.iter().any(|n| pattern_matches(n, flag))
 }
 
+/// Whether `pattern` and `flag` can name the same flag. Either side may hold
+/// `{endpoint_name}`: an interface's handlers set templated flags that the
+/// charm reads by their expanded names (`{endpoint_name}.changed` against
+/// `sse-endpoint.changed`) when lint has no metadata to expand them with.
 fn pattern_matches(pattern: &str, flag: &str) -> bool {
-    let pattern = pattern.replace("{endpoint_name}", "*");
+    const ANY_ENDPOINT: &str = "{endpoint_name}";
+    let pattern = pattern.replace(ANY_ENDPOINT, "*");
+    if flag.contains(ANY_ENDPOINT) {
+        let flag = flag.replace(ANY_ENDPOINT, "*");
+        return crate::pattern::glob(&pattern, &flag) || crate::pattern::glob(&flag, &pattern);
+    }
     crate::pattern::glob(&pattern, flag)
 }
 
@@ -566,5 +575,35 @@ mod tests {
             unreachable.message
         );
         assert!(found.iter().any(|f| f.rule == Rule::UnknownFlags));
+    }
+
+    #[test]
+    fn a_templated_flag_an_interface_sets_is_read_by_its_expanded_name() {
+        // Without metadata, `{endpoint_name}` stays unexpanded in the interface's effects.
+        let d = Description {
+            handlers: vec![
+                handler(
+                    "i:1:changed",
+                    &[("when_all", &["endpoint.{endpoint_name}.changed.url"])],
+                    &["{endpoint_name}.changed"],
+                    &["endpoint.{endpoint_name}.changed.url"],
+                ),
+                handler("c:2:use", &[("when_all", &["db.changed"])], &[], &[]),
+            ],
+            ..Description::default()
+        };
+        let found = lint(&d, None);
+        assert!(
+            found.iter().all(|f| f.rule != Rule::FlagNeverRead),
+            "{found:?}"
+        );
+        let d = Description {
+            handlers: vec![d.handlers[0].clone()],
+            ..Description::default()
+        };
+        assert!(
+            lint(&d, None).iter().any(|f| f.rule == Rule::FlagNeverRead),
+            "a templated flag nobody reads is still found"
+        );
     }
 }
