@@ -19,7 +19,7 @@ use crate::condition::Phase;
 use crate::context::Dispatcher;
 use crate::events::{self, Place, Step};
 use crate::flag_watch::FlagWatch;
-use crate::log::Level;
+use crate::log::{Level, TraceMode};
 use crate::registry::HandlerIdx;
 use crate::session::Session;
 use crate::tracer::Tracer;
@@ -62,17 +62,26 @@ pub(crate) struct Dispatch {
     pub(crate) stats: DispatchStats,
     /// The handler running now, for structured events.
     current_handler: Option<String>,
+    /// Which lines the steps are logged as.
+    trace: TraceMode,
 }
 
 impl Dispatch {
-    /// The dispatch of `registry`, with the phase the last hook stored in `tx`.
-    pub(crate) fn new(registry: Arc<Registry>, tx: &Transaction) -> Result<Dispatch, EngineError> {
+    /// The dispatch of `registry`, with the phase the last hook stored in `tx`,
+    /// logging its steps as `trace` says.
+    pub(crate) fn new(
+        registry: Arc<Registry>,
+        tx: &Transaction,
+        trace: TraceMode,
+    ) -> Result<Dispatch, EngineError> {
         let phase = tx
             .get::<String>(&keys::internal(keys::PHASE, ""))?
             .as_deref()
             .and_then(Phase::parse);
         let triggers = Triggers::load(registry.triggers())?;
         let n = registry.handlers().len();
+        let mut tracer = Tracer::new(n);
+        tracer.print(trace.classic());
         Ok(Dispatch {
             registry,
             phase,
@@ -80,11 +89,12 @@ impl Dispatch {
             removed_state: false,
             recent_changes: Vec::new(),
             triggers,
-            tracer: Tracer::new(n),
+            tracer,
             invoked: Vec::new(),
             hook_matches: vec![None; n],
             stats: DispatchStats::default(),
             current_handler: None,
+            trace,
         })
     }
 
@@ -177,7 +187,7 @@ impl Dispatch {
         for f in &flags {
             self.tracer.emit(format_args!("set flag {f}"));
         }
-        self.tracer.flush(s.log.get_mut());
+        self.tracer.flush(&s.log);
     }
 
     fn start_phase(&mut self, s: &mut Session, phase: Phase, queue: &[HandlerIdx]) {
@@ -211,7 +221,7 @@ impl Dispatch {
         for id in ids {
             self.tracer.emit(format_args!("++   queue handler {id}"));
         }
-        self.tracer.flush(s.log.get_mut());
+        self.tracer.flush(&s.log);
     }
 
     /// charms.reactive's `_invoke`: runs the queue in order; after a handler that
@@ -284,7 +294,9 @@ impl Dispatch {
         let registry = Arc::clone(&self.registry);
         let handler = &registry.handlers()[h];
         let id = handler.id();
-        s.log(Level::Info, format!("Invoking reactive handler: {id}"));
+        if self.trace.classic() {
+            s.log(Level::Info, format!("Invoking reactive handler: {id}"));
+        }
         self.invoked.push(id.to_owned());
         self.step(s, Step::Invoke { handler: id });
         self.current_handler = Some(id.to_owned());
@@ -314,9 +326,7 @@ impl Dispatch {
             hook: &s.hook.name,
             handler: self.current_handler.as_deref(),
         };
-        if let Some(line) = events::emit(step, place, s.hook.structured_events) {
-            s.log(Level::Debug, line);
-        }
+        events::emit(step, place);
     }
 }
 
@@ -334,7 +344,7 @@ impl Dispatcher for Dispatch {
             tracer.report_flag(format_args!("{verb} flag {flag}"), flag, &registry, |idx| {
                 self.test(s, idx)
             });
-            tracer.flush(s.log.get_mut());
+            tracer.flush(&s.log);
             self.tracer = tracer;
         }
         self.stats.flag_changes += 1;

@@ -7,16 +7,34 @@ use std::sync::Arc;
 use crate::backend::{Backend, HookTools};
 use crate::hook_env::{HookEnv, Invocation};
 use crate::log::LogRecord;
+use crate::log::TraceMode;
 use crate::metadata::Metadata;
 use crate::store::{OpenOptions, Store};
 use crate::unit_state::{StateMirror, UnitStore};
-use crate::{run_hook, Condition, HookInfo, Registry};
+use crate::{run_hook_with, Condition, HookInfo, Registry, RunOptions};
 
 /// Overrides where the unit store lives (a directory).
 pub const STORE_ENV: &str = "CHARM_REACTIVE_STORE";
 
-/// Set to `0` to keep structured events out of juju-log (see [`crate::events`]).
+/// The older switch for the one-line events, read when
+/// [`TRACE_ENV`](crate::log::TRACE_ENV) is unset: `0` means `classic`, any
+/// other value `both`.
 pub const EVENTS_ENV: &str = "CHARM_REACTIVE_EVENTS";
+
+/// The trace mode of this process: [`TRACE_ENV`](crate::log::TRACE_ENV), else
+/// the older [`EVENTS_ENV`], else the default.
+fn trace_mode() -> Result<TraceMode, crate::log::UnknownTraceMode> {
+    if std::env::var_os(crate::log::TRACE_ENV).is_none() {
+        if let Ok(v) = std::env::var(EVENTS_ENV) {
+            return Ok(if v == "0" {
+                TraceMode::Classic
+            } else {
+                TraceMode::Both
+            });
+        }
+    }
+    TraceMode::from_env()
+}
 
 /// Runs the charm for the hook or action Juju invoked, and exits: 0 on success
 /// (or for a hook this charm does not know), 1 when the hook failed so that Juju
@@ -125,6 +143,9 @@ fn run_invocation(
     let metadata = Metadata::load(&env.charm_dir)?;
     let relations = metadata.relations();
     let registry = Registry::from_inventory()?;
+    let options = RunOptions {
+        trace: trace_mode()?,
+    };
     if let Some(reason) = unknown(env, &relations, &registry) {
         juju.log(
             crate::log::Level::Info,
@@ -158,9 +179,8 @@ fn run_invocation(
             ),
         )?;
     }
-    let mut hook = HookInfo::from_env(env, relations);
-    hook.structured_events = std::env::var(EVENTS_ENV).map_or(true, |v| v != "0");
-    let outcome = run_hook(Arc::new(registry), &store, hook, juju);
+    let hook = HookInfo::from_env(env, relations);
+    let outcome = run_hook_with(Arc::new(registry), &store, hook, juju, options);
     if exiting && outcome.committed && mirror.is_none() {
         // The commit is durable; closing would only fsync sled's log again.
         // The process exits right after this hook, which releases the lock.

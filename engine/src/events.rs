@@ -4,8 +4,8 @@
 //! carry none of these.
 //!
 //! Each step is emitted as a `tracing` event (targets `charm_reactive::dispatch`
-//! and `charm_reactive::flags`) and, when [`crate::HookInfo::structured_events`]
-//! is on, as one `juju-log` DEBUG line in logfmt:
+//! and `charm_reactive::flags`); the hook's juju-log layer makes it one DEBUG
+//! line in logfmt when the [`crate::log::TraceMode`] includes events:
 //!
 //! ```text
 //! charm-reactive event=invoke unit=con6/3 hook=config-changed handler=src/charm.rs:40:set_pod_spec
@@ -35,9 +35,16 @@ pub(crate) struct Place<'a> {
     pub(crate) handler: Option<&'a str>,
 }
 
-/// Emits `step` as a tracing event and, when `structured`, returns it as a
-/// logfmt line for juju-log.
-pub(crate) fn emit(step: Step<'_>, place: Place<'_>, structured: bool) -> Option<String> {
+/// The targets of step events.
+const TARGETS: [&str; 2] = ["charm_reactive::dispatch", "charm_reactive::flags"];
+
+/// Whether events of `target` are the engine's step events.
+pub(crate) fn is_step(target: &str) -> bool {
+    TARGETS.contains(&target)
+}
+
+/// Emits `step` as a `tracing` event.
+pub(crate) fn emit(step: Step<'_>, place: Place<'_>) {
     let Place {
         unit,
         hook,
@@ -57,38 +64,31 @@ pub(crate) fn emit(step: Step<'_>, place: Place<'_>, structured: bool) -> Option
             tracing::debug!(target: "charm_reactive::flags", unit, hook, handler, flag, set, "flag")
         }
     }
-    if !structured {
-        return None;
-    }
-    let mut line = String::from("charm-reactive");
-    let event = match step {
-        Step::Phase { .. } => "phase",
-        Step::Invoke { .. } => "invoke",
-        Step::Failed { .. } => "failed",
-        Step::Flag { set: true, .. } => "set",
-        Step::Flag { set: false, .. } => "clear",
+}
+
+/// The logfmt line of a step event with message `message` and fields
+/// `fields` (in the order [`emit`] gives them).
+pub(crate) fn logfmt(message: &str, fields: &[(&str, String)]) -> String {
+    let set = fields
+        .iter()
+        .find(|(k, _)| *k == "set")
+        .map(|(_, v)| v.as_str());
+    let event = match (message, set) {
+        ("handler failed", _) => "failed",
+        ("flag", Some("true")) => "set",
+        ("flag", _) => "clear",
+        (other, _) => other,
     };
+    let mut line = String::from("charm-reactive");
     field(&mut line, "event", event);
-    field(&mut line, "unit", unit);
-    field(&mut line, "hook", hook);
-    match step {
-        Step::Phase { phase, queued } => {
-            field(&mut line, "phase", phase);
-            field(&mut line, "queued", &queued.to_string());
-        }
-        Step::Invoke { handler } | Step::Failed { handler } => field(&mut line, "handler", handler),
-        Step::Flag { flag, .. } => {
-            if let Some(h) = handler {
-                field(&mut line, "handler", h);
-            }
-            field(&mut line, "flag", flag);
-        }
+    for (key, value) in fields.iter().filter(|(k, _)| *k != "set") {
+        field(&mut line, key, value);
     }
-    Some(line)
+    line
 }
 
 /// Appends ` key=value`, quoting values that contain spaces, quotes or `=`.
-fn field(line: &mut String, key: &str, value: &str) {
+pub(crate) fn field(line: &mut String, key: &str, value: &str) {
     if value.is_empty() || value.contains([' ', '"', '=', '\n']) {
         let _ = write!(line, " {key}={value:?}");
     } else {
@@ -99,6 +99,32 @@ fn field(line: &mut String, key: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::field;
+
+    #[test]
+    fn step_events_read_as_before() {
+        fn f<'a>(pairs: &[(&'a str, &str)]) -> Vec<(&'a str, String)> {
+            pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+        }
+        assert_eq!(
+            super::logfmt(
+                "flag",
+                &f(&[
+                    ("unit", "a/0"),
+                    ("hook", "start"),
+                    ("flag", "x"),
+                    ("set", "false")
+                ])
+            ),
+            "charm-reactive event=clear unit=a/0 hook=start flag=x"
+        );
+        assert_eq!(
+            super::logfmt(
+                "phase",
+                &f(&[("unit", "a/0"), ("phase", "hooks"), ("queued", "2")])
+            ),
+            "charm-reactive event=phase unit=a/0 phase=hooks queued=2"
+        );
+    }
 
     #[test]
     fn values_with_spaces_are_quoted() {

@@ -38,7 +38,8 @@
 //! - `trigger`: triggers, and their firing with its cycle cap.
 //! - `tracer`: charms.reactive's LogTracer lines and their incremental re-tests.
 //! - [`events`]: one structured event per dispatch step.
-//! - [`log`]: the juju-log records of a hook.
+//! - [`log`]: the juju-log records of a hook, and which lines steps become ([`log::TraceMode`]).
+//! - `log_layer`: the `tracing` layer that makes a hook's events juju-log records.
 //! - `bookkeeping`: the engine's own store records (phase, only_once, file hashes).
 //! - `flags`: the flags of one hook, loaded once and written back as a diff.
 //! - [`app_scope`]: application flags and values in leader settings.
@@ -93,6 +94,7 @@ pub mod inspect;
 pub mod layer;
 pub mod lint;
 pub mod log;
+mod log_layer;
 pub mod metadata;
 pub mod names;
 pub mod pattern;
@@ -117,7 +119,7 @@ pub use handler::{Action, Handler};
 pub use handler_result::IntoHandlerResult;
 pub use layer::Layer;
 pub use registry::Registry;
-pub use runtime::{run_hook, HookOutcome, SERIES_UPGRADE_FLAG};
+pub use runtime::{run_hook, run_hook_with, HookOutcome, RunOptions, SERIES_UPGRADE_FLAG};
 pub use session::HookInfo;
 pub use trigger::{Trigger, TriggerOn};
 pub use unit_state::UnitStore;

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use charm_reactive_store::Store;
+use tracing_subscriber::layer::SubscriberExt;
 
 use crate::app_scope;
 use crate::backend::Backend;
@@ -11,7 +12,8 @@ use crate::bookkeeping::keys;
 use crate::condition::{Phase, RestrictedHook};
 use crate::dispatch::{Dispatch, DispatchStats};
 use crate::flags;
-use crate::log::{Level, LogRecord};
+use crate::log::{HookLog, Level, LogRecord, TraceMode};
+use crate::log_layer::JujuLogLayer;
 use crate::session::{HookInfo, Session};
 use crate::{Context, EngineError, Registry};
 
@@ -61,6 +63,13 @@ impl std::fmt::Debug for HookOutcome {
     }
 }
 
+/// How to run a hook: choices of the program, not facts of the hook.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Which juju-log lines the dispatch steps become.
+    pub trace: TraceMode,
+}
+
 /// Runs one hook against `store` and `juju`: the counterpart of
 /// charms.reactive's `main()`. `juju` is borrowed for the hook; afterwards it
 /// holds the hook's record of calls (see [`Backend::calls`]).
@@ -68,11 +77,26 @@ impl std::fmt::Debug for HookOutcome {
 /// On success the application scope's changes go out in one `leader-set`, then
 /// every unit change (flags, key/values, bookkeeping) is committed as one batch;
 /// on failure nothing is written, and the outcome says why.
+///
+/// The hook's `tracing` events (a handler's `tracing::info!(..)`) become its
+/// juju-log records, in order with the engine's: ERROR, WARN (as WARNING), INFO and DEBUG
+/// events are sent, with their fields as ` key=value`; TRACE is not.
 pub fn run_hook(
     registry: Arc<Registry>,
     store: &Store,
     hook: HookInfo,
     juju: &mut dyn Backend,
+) -> HookOutcome {
+    run_hook_with(registry, store, hook, juju, RunOptions::default())
+}
+
+/// [`run_hook`] with options.
+pub fn run_hook_with(
+    registry: Arc<Registry>,
+    store: &Store,
+    hook: HookInfo,
+    juju: &mut dyn Backend,
+    options: RunOptions,
 ) -> HookOutcome {
     let restricted = RestrictedHook::from_hook(&hook.name).is_some() && hook.action.is_none();
     let mut log = vec![LogRecord::new(
@@ -94,17 +118,24 @@ pub fn run_hook(
         Err(e) => return HookOutcome::not_started(log, e),
     };
     let opened = Session::open(store.transaction(), hook)
-        .and_then(|s| Ok((Dispatch::new(registry, &s.tx)?, s)));
+        .and_then(|s| Ok((Dispatch::new(registry, &s.tx, options.trace)?, s)));
     let (mut dispatch, mut session) = match opened {
         Ok(opened) => opened,
         Err(e) => return HookOutcome::not_started(log, e),
     };
-    session.log = log.into();
-    let result = run_session(&mut session, &mut dispatch, juju, restricted)
-        .and_then(|phase| commit(&mut session, juju, phase));
+    session.log = HookLog::new(log);
+    let forward = tracing::dispatcher::get_default(|d| {
+        (!d.is::<tracing::subscriber::NoSubscriber>()).then(|| d.clone())
+    });
+    let layer = JujuLogLayer::new(session.log.clone(), options.trace, forward);
+    let subscriber = tracing_subscriber::registry().with(layer);
+    let result = tracing::subscriber::with_default(subscriber, || {
+        run_session(&mut session, &mut dispatch, juju, restricted)
+            .and_then(|phase| commit(&mut session, juju, phase))
+    });
     let Session { flags, log, tx, .. } = session;
     let result = result.and_then(|()| Ok(tx.commit().map(drop)?));
-    let mut log = log.into_inner();
+    let mut log = log.take();
     let error = result.err();
     if let Some(e) = &error {
         log.push(hook_error(e));
@@ -271,6 +302,60 @@ mod tests {
                 "kv/k"
             ]
         );
+    }
+
+    #[test]
+    fn handlers_log_through_tracing_and_each_step_is_logged_once() {
+        let registry = || {
+            Registry::builder()
+                .handler(
+                    Handler::new("h", |ctx| {
+                        tracing::info!(port = 80, "listening");
+                        ctx.set_flag("f");
+                        Ok(())
+                    })
+                    .hook(["install"]),
+                )
+                .build()
+                .unwrap()
+        };
+        let lines = |trace: TraceMode| -> Vec<(Level, String)> {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(dir.path().join("unit.sled")).unwrap();
+            let mut juju = MemoryBackend::new(Model::new("app/0"));
+            let out = run_hook_with(
+                Arc::new(registry()),
+                &store,
+                HookInfo::new("install", "app/0"),
+                &mut juju,
+                RunOptions { trace },
+            );
+            assert!(out.committed, "{:?}", out.error);
+            out.log
+                .into_iter()
+                .flat_map(|r| {
+                    let level = r.level;
+                    r.message
+                        .lines()
+                        .map(|l| (level, l.to_owned()))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let count = |lines: &[(Level, String)], needle: &str| {
+            lines.iter().filter(|(_, l)| l.contains(needle)).count()
+        };
+        for trace in [TraceMode::Classic, TraceMode::Events, TraceMode::Both] {
+            let got = lines(trace);
+            assert!(
+                got.contains(&(Level::Info, "listening port=80".to_owned())),
+                "{got:?}"
+            );
+            let invokes = count(&got, "Invoking reactive handler: h") + count(&got, "event=invoke");
+            let sets = count(&got, "tracer: set flag f") + count(&got, "event=set");
+            let each = if trace == TraceMode::Both { 2 } else { 1 };
+            assert_eq!((invokes, sets), (each, each), "{trace:?}: {got:?}");
+        }
     }
 
     #[test]

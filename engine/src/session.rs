@@ -4,7 +4,6 @@
 //! which handlers run against it.
 
 use std::any::{Any, TypeId};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -14,7 +13,7 @@ use crate::app_scope::{self, AppScope};
 use crate::backend::Backend;
 use crate::flags::{self, FlagState};
 use crate::hook_env::{HookEnv, Invocation, JujuVersion, RelationContext};
-use crate::log::{Level, LogRecord};
+use crate::log::{HookLog, Level, LogRecord};
 use crate::pattern::RelationSpec;
 use crate::EngineError;
 
@@ -40,9 +39,6 @@ pub struct HookInfo {
     /// The charm's relations (metadata.yaml), for `{role:interface}` hook
     /// patterns and endpoints.
     pub relations: Vec<RelationSpec>,
-    /// Whether each dispatch step also goes to the log as one logfmt line (see
-    /// [`crate::events`]). Off by default so that the log is charms.reactive's.
-    pub structured_events: bool,
 }
 
 impl HookInfo {
@@ -82,7 +78,6 @@ impl HookInfo {
             charm_dir: Some(env.charm_dir.clone()),
             juju_version: env.juju_version,
             relations,
-            structured_events: false,
         }
     }
 
@@ -123,8 +118,9 @@ pub(crate) struct Session {
     pub(crate) flags: FlagState,
     /// The application scope (leader settings), read at first use.
     pub(crate) app: AppScope,
-    /// Behind a RefCell so that `&Context` can warn (charms.reactive's `not_unless`).
-    pub(crate) log: RefCell<Vec<LogRecord>>,
+    /// The hook's juju-log records, shared with the `tracing` layer (and
+    /// writable through `&Context`, for charms.reactive's `not_unless`).
+    pub(crate) log: HookLog,
     /// An error raised by an infallible call (a cyclic trigger, a bad flag name),
     /// failing the hook when the handler returns.
     pub(crate) failure: Option<EngineError>,
@@ -141,7 +137,7 @@ impl Session {
             tx,
             flags,
             app: AppScope::default(),
-            log: RefCell::default(),
+            log: HookLog::default(),
             failure: None,
             extensions: Extensions::default(),
         })
@@ -197,9 +193,7 @@ impl Session {
     }
 
     pub(crate) fn log(&self, level: Level, message: impl Into<String>) {
-        self.log
-            .borrow_mut()
-            .push(LogRecord::new(level, message.into()));
+        self.log.push(LogRecord::new(level, message.into()));
     }
 
     /// Records the hook's first deferred failure.

@@ -6,13 +6,17 @@
 //! the handlers whose test result changed (`++   queue` / `-- dequeue`, sorted by
 //! id). [`Tracer::report_flag`] computes that change incrementally.
 
-use crate::log::{Level, LogRecord};
+use crate::log::{HookLog, Level, LogRecord};
 use crate::registry::{HandlerIdx, Registry};
 
 /// The tracer's state: pending lines and the handler set it last reported.
 #[derive(Debug, Default)]
 pub(crate) struct Tracer {
     enabled: bool,
+    /// Whether its lines are logged ([`crate::log::TraceMode::classic`]). A
+    /// tracer that does not print still re-tests handlers, since tests have
+    /// effects (`when_file_changed` records hashes) that dispatch sees.
+    print: bool,
     /// The pending emission, line by line, each line ending in `\n`: one
     /// buffer rather than a string per line joined at the end, since a
     /// phase start on a large charm queues thousands of lines.
@@ -33,6 +37,7 @@ impl Tracer {
     pub(crate) fn new(handlers: usize) -> Tracer {
         Tracer {
             enabled: false,
+            print: true,
             pending: String::new(),
             lines: 0,
             active: vec![false; handlers],
@@ -46,12 +51,20 @@ impl Tracer {
         self.enabled = enabled;
     }
 
+    /// Whether its lines are logged.
+    pub(crate) fn print(&mut self, print: bool) {
+        self.print = print;
+    }
+
     pub(crate) fn enabled(&self) -> bool {
         self.enabled
     }
 
     pub(crate) fn emit(&mut self, msg: std::fmt::Arguments<'_>) {
         use std::fmt::Write;
+        if !self.print {
+            return;
+        }
         self.pending.push_str("tracer: ");
         // Writing into a String cannot fail.
         let _ = self.pending.write_fmt(msg);
@@ -60,7 +73,7 @@ impl Tracer {
     }
 
     /// Ends an emission: one log record, headed by `tracer>` when multi-line.
-    pub(crate) fn flush(&mut self, log: &mut Vec<LogRecord>) {
+    pub(crate) fn flush(&mut self, log: &HookLog) {
         if self.lines == 0 {
             return;
         }

@@ -237,6 +237,42 @@ mod tests {
     }
 
     #[test]
+    fn handler_and_flag_filters_read_either_trace_format() {
+        let handler = "src/lib.rs:40:config_consumer";
+        let classic = [
+            rec(
+                "con6/3",
+                "start",
+                &format!("Invoking reactive handler: {handler}"),
+            ),
+            rec("con6/3", "start", "tracer: set flag consumer.configured"),
+        ];
+        let events = [
+            rec(
+                "con6/3",
+                "start",
+                &format!("charm-reactive event=invoke unit=con6/3 hook=start handler={handler}"),
+            ),
+            rec(
+                "con6/3",
+                "start",
+                &format!("charm-reactive event=set unit=con6/3 hook=start handler={handler} flag=consumer.configured"),
+            ),
+        ];
+        let by_handler = Filter {
+            handlers: vec!["config_consumer".into()],
+            ..Filter::default()
+        };
+        let by_flag = Filter {
+            flags: vec!["consumer.configured".into()],
+            ..Filter::default()
+        };
+        assert!(by_handler.matches(&classic[0]) && by_handler.matches(&events[0]));
+        assert!(by_flag.matches(&classic[1]) && by_flag.matches(&events[1]));
+        assert!(!by_flag.matches(&classic[0]) && !by_flag.matches(&events[0]));
+    }
+
+    #[test]
     fn multi_line_messages_become_records() {
         let mut t = Timeline::default();
         t.push(

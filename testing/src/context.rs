@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use charm_reactive::backend::{Backend, MemoryBackend};
+use charm_reactive::log::TraceMode;
 use charm_reactive::store::Store;
-use charm_reactive::{run_hook, HookInfo, Registry};
+use charm_reactive::{run_hook_with, HookInfo, Registry, RunOptions};
 
 use crate::charm::CharmSpec;
 use crate::check::{self, Plan};
@@ -33,7 +34,7 @@ pub struct Context {
     charm: CharmSpec,
     /// The charm directory given by [`Context::from_charm_dir`].
     charm_dir: Option<PathBuf>,
-    structured_events: bool,
+    trace: TraceMode,
 }
 
 impl std::fmt::Debug for Context {
@@ -42,7 +43,7 @@ impl std::fmt::Debug for Context {
             .field("handlers", &self.registry.handlers().len())
             .field("charm", &self.charm)
             .field("charm_dir", &self.charm_dir)
-            .field("structured_events", &self.structured_events)
+            .field("trace", &self.trace)
             .finish()
     }
 }
@@ -55,7 +56,7 @@ impl Context {
             registry,
             charm: CharmSpec::parse_metadata(metadata_yaml)?,
             charm_dir: None,
-            structured_events: false,
+            trace: TraceMode::default(),
         })
     }
 
@@ -95,9 +96,21 @@ impl Context {
     }
 
     /// With the engine's structured events (one logfmt DEBUG line per dispatch
-    /// step, see `charm_reactive::events`) in the juju-log history. Off by default.
-    pub fn with_structured_events(mut self, on: bool) -> Context {
-        self.structured_events = on;
+    /// step, see `charm_reactive::events`) in the juju-log history, beside
+    /// charms.reactive's lines ([`TraceMode::Both`]); off: charms.reactive's
+    /// lines only (the default).
+    pub fn with_structured_events(self, on: bool) -> Context {
+        self.with_trace(if on {
+            TraceMode::Both
+        } else {
+            TraceMode::Classic
+        })
+    }
+
+    /// With the dispatch steps logged as `trace` says
+    /// (`CHARM_REACTIVE_TRACE` for a deployed charm).
+    pub fn with_trace(mut self, trace: TraceMode) -> Context {
+        self.trace = trace;
         self
     }
 
@@ -120,11 +133,12 @@ impl Context {
         let charm_dir = self.charm_dir(dir.path())?;
 
         let mut juju = MemoryBackend::new(model);
-        let outcome = run_hook(
+        let outcome = run_hook_with(
             Arc::clone(&self.registry),
             &store,
             self.hook_info(&state, &plan, charm_dir),
             &mut juju,
+            RunOptions { trace: self.trace },
         );
         let direct_logs = juju.model().logs.len();
         // What charm_reactive::main does after run_hook: the engine's records go
@@ -187,7 +201,6 @@ impl Context {
         hook.relation = plan.relation.clone();
         hook.juju_version = Some(plan.version);
         hook.relations = self.charm.metadata.relations();
-        hook.structured_events = self.structured_events;
         hook
     }
 }
