@@ -67,7 +67,7 @@ pub struct CharmCrate {
 }
 
 #[derive(Deserialize)]
-struct Metadata {
+struct CargoMetadata {
     packages: Vec<Package>,
     target_directory: PathBuf,
 }
@@ -98,7 +98,7 @@ impl CharmCrate {
             cmd.arg("--manifest-path").arg(m);
         }
         let out = run_captured(cmd)?;
-        let meta: Metadata =
+        let meta: CargoMetadata =
             serde_json::from_slice(&out).map_err(|e| CargoError::Metadata(e.to_string()))?;
         let wanted = match manifest_path {
             Some(m) => m

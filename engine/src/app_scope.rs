@@ -83,7 +83,7 @@ pub fn value_of_key(key: &str) -> Option<&str> {
 pub fn encode_flag_value(value: &FlagValue) -> String {
     match value {
         None => "set".to_owned(),
-        Some(bytes) => format!("v:{}", hex(bytes)),
+        Some(bytes) => format!("v:{}", crate::store::hex::encode(bytes)),
     }
 }
 
@@ -92,15 +92,7 @@ pub fn decode_flag_value(text: &str) -> Option<FlagValue> {
     if text == "set" {
         return Some(None);
     }
-    let hex = text.strip_prefix("v:")?;
-    if hex.len() % 2 != 0 || !hex.is_ascii() {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect::<Option<Vec<u8>>>()
-        .map(Some)
+    crate::store::hex::decode(text.strip_prefix("v:")?).map(Some)
 }
 
 /// An application value as written in leader settings: JSON.
@@ -267,15 +259,12 @@ impl AppScope {
 
 /// [`decode_flag_value`], with an error naming the flag.
 fn decode_flag(flag: &str, value: &str) -> Result<FlagValue, EngineError> {
-    decode_flag_value(value).ok_or_else(|| EngineError::Value {
-        what: format!("application flag {flag:?} in leader settings"),
-        op: "decoded",
-        reason: format!("expected \"set\" or \"v:<hex>\", found {value:?}"),
+    decode_flag_value(value).ok_or_else(|| {
+        EngineError::decoding(
+            format!("application flag {flag:?} in leader settings"),
+            format!("expected \"set\" or \"v:<hex>\", found {value:?}"),
+        )
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

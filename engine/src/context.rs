@@ -122,11 +122,9 @@ impl<'a> Context<'a> {
     pub fn set_flag_value<T: Serialize + ?Sized>(&mut self, flag: &str, value: &T) {
         match charm_reactive_store::codec::encode(value) {
             Ok(bytes) => self.set_flag_to(flag, Some(bytes)),
-            Err(reason) => self.session.fail(EngineError::Value {
-                what: format!("flag {flag:?}"),
-                op: "encoded",
-                reason,
-            }),
+            Err(reason) => self
+                .session
+                .fail(EngineError::encoding(format!("flag {flag:?}"), reason)),
         }
     }
 
@@ -137,11 +135,7 @@ impl<'a> Context<'a> {
             None | Some(None) => Ok(None),
             Some(Some(bytes)) => charm_reactive_store::codec::decode(bytes)
                 .map(Some)
-                .map_err(|e| EngineError::Value {
-                    what: format!("flag {flag:?}"),
-                    op: "decoded",
-                    reason: e.to_string(),
-                }),
+                .map_err(|e| EngineError::decoding(format!("flag {flag:?}"), e)),
         }
     }
 
@@ -238,11 +232,8 @@ impl<'a> Context<'a> {
         value: &T,
         record: bool,
     ) -> Result<bool, EngineError> {
-        let hash = crate::hash::value_hash(value).map_err(|e| EngineError::Value {
-            what: format!("data_changed key {key:?}"),
-            op: "encoded",
-            reason: e.to_string(),
-        })?;
+        let hash = crate::hash::value_hash(value)
+            .map_err(|e| EngineError::encoding(format!("data_changed key {key:?}"), e))?;
         let store_key = keys::internal(keys::DATA_CHANGED, key);
         let old = self.session.tx.get::<String>(&store_key)?;
         let changed = old.as_deref() != Some(hash.as_str());
@@ -349,25 +340,16 @@ impl AppData<'_> {
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, EngineError> {
         match self.session.app.get(key) {
             None => Ok(None),
-            Some(json) => {
-                crate::app_scope::decode_value(json)
-                    .map(Some)
-                    .map_err(|e| EngineError::Value {
-                        what: format!("application value {key:?}"),
-                        op: "decoded",
-                        reason: e.to_string(),
-                    })
-            }
+            Some(json) => crate::app_scope::decode_value(json)
+                .map(Some)
+                .map_err(|e| EngineError::decoding(format!("application value {key:?}"), e)),
         }
     }
 
     /// Stores `value` under `key` (leader only; written at commit).
     pub fn set<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), EngineError> {
-        let json = crate::app_scope::encode_value(value).map_err(|e| EngineError::Value {
-            what: format!("application value {key:?}"),
-            op: "encoded",
-            reason: e.to_string(),
-        })?;
+        let json = crate::app_scope::encode_value(value)
+            .map_err(|e| EngineError::encoding(format!("application value {key:?}"), e))?;
         if self.session.app.get(key) == Some(json.as_str()) {
             return Ok(());
         }

@@ -200,7 +200,7 @@ fn describe_this_binary() -> anyhow::Result<String> {
     let mut registry = Registry::from_inventory()?;
     if let Some(dir) = std::env::var_os("CHARM_DIR") {
         let metadata = crate::metadata::Metadata::load(std::path::Path::new(&dir))?;
-        registry = registry.expand_endpoints(&metadata.relations())?;
+        registry = registry.expand_endpoints(&metadata.relations)?;
     }
     Ok(serde_json::to_string_pretty(&registry.describe())?)
 }

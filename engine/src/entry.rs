@@ -141,7 +141,7 @@ fn run_invocation(
     exiting: bool,
 ) -> anyhow::Result<i32> {
     let metadata = Metadata::load(&env.charm_dir)?;
-    let relations = metadata.relations();
+    let relations = metadata.relations;
     let registry = Registry::from_inventory()?;
     let options = RunOptions {
         trace: trace_mode()?,

@@ -76,11 +76,59 @@ pub enum EngineError {
     Value {
         /// What the value is (a flag, a key).
         what: String,
-        /// `encoded` or `decoded`.
-        op: &'static str,
+        /// Which way it failed.
+        op: Conversion,
         /// Why.
         reason: String,
     },
+    /// The scratch directory a hook needs could not be created.
+    #[error("cannot create the scratch directory of {what}: {source}")]
+    Scratch {
+        /// What it was for.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Which way a value failed to convert (the `op` of [`EngineError::Value`]
+/// and of [`crate::endpoint::EndpointError::Value`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversion {
+    /// From a Rust value to stored or sent bytes or text.
+    Encoded,
+    /// From stored or received bytes or text to a Rust value.
+    Decoded,
+}
+
+impl std::fmt::Display for Conversion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Conversion::Encoded => "encoded",
+            Conversion::Decoded => "decoded",
+        })
+    }
+}
+
+impl EngineError {
+    /// [`EngineError::Value`]: `what` cannot be encoded, for `reason`.
+    pub(crate) fn encoding(what: impl Into<String>, reason: impl ToString) -> EngineError {
+        EngineError::Value {
+            what: what.into(),
+            op: Conversion::Encoded,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// [`EngineError::Value`]: `what` cannot be decoded, for `reason`.
+    pub(crate) fn decoding(what: impl Into<String>, reason: impl ToString) -> EngineError {
+        EngineError::Value {
+            what: what.into(),
+            op: Conversion::Decoded,
+            reason: reason.to_string(),
+        }
+    }
 }
 
 impl From<crate::backend::BackendError> for EngineError {

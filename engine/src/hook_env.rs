@@ -29,42 +29,7 @@ pub struct RelationContext {
     pub departing_unit: Option<String>,
 }
 
-/// A Juju version, `major.minor.patch` (a tag like `-beta1` is ignored).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct JujuVersion {
-    /// Major.
-    pub major: u32,
-    /// Minor.
-    pub minor: u32,
-    /// Patch.
-    pub patch: u32,
-}
-
-impl JujuVersion {
-    /// Parses `2.8.1`, `2.9-rc1`, `3.1.6.1`.
-    pub fn parse(s: &str) -> Option<JujuVersion> {
-        let mut parts = s.split(['.', '-']).map(|p| p.parse::<u32>());
-        let major = parts.next()?.ok()?;
-        let minor = parts.next().and_then(Result::ok).unwrap_or(0);
-        let patch = parts.next().and_then(Result::ok).unwrap_or(0);
-        Some(JujuVersion {
-            major,
-            minor,
-            patch,
-        })
-    }
-
-    /// Whether this version is at least `major.minor`.
-    pub fn at_least(self, major: u32, minor: u32) -> bool {
-        (self.major, self.minor) >= (major, minor)
-    }
-}
-
-impl std::fmt::Display for JujuVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-    }
-}
+pub use crate::juju::JujuVersion;
 
 /// The environment of one hook or action.
 #[derive(Debug, Clone, PartialEq, Eq)]

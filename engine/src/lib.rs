@@ -56,9 +56,11 @@
 //!
 //! Juju:
 //!
+//! - [`juju`]: the one Juju vocabulary of the workspace (versions, roles,
+//!   metadata, limits), shared with the layers, jujusim and the testing crate.
 //! - [`backend`]: everything the engine asks of Juju, behind one trait.
 //! - [`hook_env`]: the hook context from Juju's environment.
-//! - [`metadata`]: the parts of metadata.yaml the engine needs.
+//! - [`metadata`]: a charm's metadata ([`juju::metadata`]).
 //! - [`names`]: Juju's name rules.
 //!
 //! Tools:
@@ -66,7 +68,8 @@
 //! - [`describe`], [`graph`], [`lint`]: a charm's registry as data, its flag graph, its traps.
 //! - [`inspect`]: a unit store's committed state, outside a hook.
 //! - [`replay`]: conformance programs, run against charms.reactive's.
-//! - `error`, `hash`, `hex`: the engine's error type, content hashes, hex.
+//! - `error`: the engine's error type; [`hash`]: content hashes; [`json`]: sorted-key
+//!   JSON (compact, and Python's `json.dumps`). Hex is the store's ([`store::hex`]).
 
 #![warn(missing_docs)]
 
@@ -87,15 +90,16 @@ mod flags;
 pub mod graph;
 mod handler;
 mod handler_result;
-mod hash;
-mod hex;
+pub mod hash;
 pub mod hook_env;
 pub mod inspect;
+pub mod json;
+pub mod juju;
 pub mod layer;
 pub mod lint;
 pub mod log;
 mod log_layer;
-pub mod metadata;
+pub use juju::metadata;
 pub mod names;
 pub mod pattern;
 pub mod registry;
@@ -113,7 +117,7 @@ pub use describe::{DeclaredFlags, Description, FlagEffects, DESCRIBE_ENV};
 pub use dispatch::{DispatchStats, MAX_ITERATIONS};
 pub use dying::{DyingLayer, DYING_FLAG};
 pub use entry::{main, run_with, send_log, store_path, Charm, EVENTS_ENV, STORE_ENV};
-pub use error::EngineError;
+pub use error::{Conversion, EngineError};
 pub use flags::FlagValue;
 pub use handler::{Action, Handler};
 pub use handler_result::IntoHandlerResult;

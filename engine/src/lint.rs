@@ -444,16 +444,16 @@ fn possible_hooks(m: &Metadata) -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    for r in m.relations() {
+    for r in &m.relations {
         for suffix in ["created", "joined", "changed", "departed", "broken"] {
             hooks.push(format!("{}-relation-{suffix}", r.name));
         }
     }
-    for s in m.storage.keys() {
+    for s in &m.storage {
         hooks.push(format!("{s}-storage-attached"));
         hooks.push(format!("{s}-storage-detaching"));
     }
-    for c in m.containers.keys() {
+    for c in &m.containers {
         for suffix in [
             "pebble-ready",
             "pebble-custom-notice",
@@ -468,11 +468,11 @@ fn possible_hooks(m: &Metadata) -> Vec<String> {
 
 fn impossible_hooks(d: &Description, m: &Metadata, out: &mut Vec<Finding>) {
     let hooks = possible_hooks(m);
-    let relations = m.relations();
+    let relations = &m.relations;
     for h in &d.handlers {
         for c in h.conditions.iter().filter(|c| c.kind == "hook") {
             for p in &c.args {
-                let names = crate::pattern::expand(p, &relations);
+                let names = crate::pattern::expand(p, relations);
                 if names.iter().all(|n| !hooks.contains(n)) {
                     out.push(Finding {
                         rule: Rule::ImpossibleHook,

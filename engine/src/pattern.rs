@@ -6,16 +6,7 @@
 //! role and interface in metadata.yaml; a pattern whose group matches no relation
 //! is dropped.
 
-/// A relation of the charm's metadata, for `{role:interface}` groups.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RelationSpec {
-    /// `provides`, `requires` or `peers`.
-    pub role: String,
-    /// The relation (endpoint) name.
-    pub name: String,
-    /// The interface name.
-    pub interface: String,
-}
+pub use crate::juju::RelationSpec;
 
 /// Every hook name `pattern` stands for.
 ///
@@ -40,7 +31,7 @@ pub fn expand(pattern: &str, relations: &[RelationSpec]) -> Vec<String> {
     let choices: Vec<String> = match group.split_once(':') {
         Some((role, interface)) => relations
             .iter()
-            .filter(|r| r.role == role && r.interface == interface)
+            .filter(|r| r.role.as_str() == role && r.interface == interface)
             .map(|r| r.name.clone())
             .collect(),
         None => group.split(',').map(str::to_owned).collect(),
@@ -103,11 +94,11 @@ mod tests {
 
     #[test]
     fn role_interface_groups_use_metadata() {
-        let rels = [RelationSpec {
-            role: "requires".into(),
-            name: "db".into(),
-            interface: "pgsql".into(),
-        }];
+        let rels = [RelationSpec::new(
+            crate::juju::Role::Requires,
+            "db",
+            "pgsql",
+        )];
         assert!(matches(
             "db-relation-joined",
             &["{requires:pgsql}-relation-joined".into()],

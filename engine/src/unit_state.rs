@@ -44,10 +44,9 @@ pub(crate) struct StateMirror {
 impl StateMirror {
     /// Loads the unit store from `state-get` into a scratch store.
     pub(crate) fn load(juju: &mut dyn Backend) -> Result<StateMirror, EngineError> {
-        let dir = tempfile::tempdir().map_err(|e| EngineError::Value {
-            what: "the scratch directory of the unit-state store".into(),
-            op: "created",
-            reason: e.to_string(),
+        let dir = tempfile::tempdir().map_err(|source| EngineError::Scratch {
+            what: "the unit-state store",
+            source,
         })?;
         let store = Store::open(dir.path().join("unit-state"))?;
         let mut initial = BTreeMap::new();
@@ -57,11 +56,12 @@ impl StateMirror {
             };
             let bytes = value
                 .strip_prefix('x')
-                .and_then(crate::hex::decode)
-                .ok_or_else(|| EngineError::Value {
-                    what: format!("unit state key {key:?}"),
-                    op: "decoded",
-                    reason: "not the `x<hex>` this engine writes".into(),
+                .and_then(crate::store::hex::decode)
+                .ok_or_else(|| {
+                    EngineError::decoding(
+                        format!("unit state key {key:?}"),
+                        "not the `x<hex>` this engine writes",
+                    )
                 })?;
             initial.insert(name.to_owned(), bytes);
         }
@@ -100,7 +100,7 @@ impl StateMirror {
             .map(|(k, v)| {
                 (
                     format!("{STATE_PREFIX}{k}"),
-                    format!("x{}", crate::hex::encode(v)),
+                    format!("x{}", crate::store::hex::encode(v)),
                 )
             })
             .collect();

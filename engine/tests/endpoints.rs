@@ -21,11 +21,8 @@ use serde_json::json;
 // ---- harness ------------------------------------------------------------------
 
 fn spec(role: &str, name: &str, interface: &str) -> RelationSpec {
-    RelationSpec {
-        role: role.into(),
-        name: name.into(),
-        interface: interface.into(),
-    }
+    let role = charm_reactive::juju::Role::from_section(role).expect("a metadata section");
+    RelationSpec::new(role, name, interface)
 }
 
 /// metadata.yaml of the test charm: `db` (requires pgsql) is served by an

@@ -269,7 +269,7 @@ fn missing_stores_and_bad_usage_are_clear() {
     ] {
         let out = cli(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("usage:"), "{args:?}");
+        assert!(stderr(&out).contains("Usage:"), "{args:?}");
     }
     let out = cli(&[
         "store",

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::charm_archive::{manifest_bases, unpack, ManifestBase};
 use crate::version::JujuVersion;
+pub use charm_reactive::juju::{DeploymentKind, Metadata, RelationSpec, Role};
 
 /// Errors while loading a charm or preparing its directory.
 #[derive(Debug, thiserror::Error)]
@@ -43,149 +44,6 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CharmError + '_ {
     move |source| CharmError::Io {
         path: path.to_path_buf(),
         source,
-    }
-}
-
-/// The role of an endpoint in a relation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Declared under `provides`.
-    Provides,
-    /// Declared under `requires`.
-    Requires,
-    /// Declared under `peers`.
-    Peers,
-}
-
-/// One relation endpoint declared in `metadata.yaml`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct EndpointSpec {
-    /// Endpoint name, e.g. `sse-endpoint`.
-    pub name: String,
-    /// Interface name, e.g. `sse-endpoint`.
-    pub interface: String,
-    /// Which section declared it.
-    pub role: Role,
-}
-
-/// How Kubernetes runs the application's pods (`deployment: type:` in metadata, Juju 2.6+).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeploymentKind {
-    /// A Deployment: a changed pod spec replaces the pods, and each new pod is a NEW unit.
-    #[default]
-    Stateless,
-    /// A StatefulSet: pods keep their names, so units survive a pod spec change.
-    Stateful,
-}
-
-impl DeploymentKind {
-    /// `stateless` or `stateful`.
-    pub fn name(self) -> &'static str {
-        match self {
-            DeploymentKind::Stateless => "stateless",
-            DeploymentKind::Stateful => "stateful",
-        }
-    }
-}
-
-/// The parts of `metadata.yaml` the simulator uses.
-#[derive(Clone, Debug, Serialize)]
-pub struct Metadata {
-    /// Charm name.
-    pub name: String,
-    /// Every relation endpoint, in declaration order per section.
-    pub endpoints: Vec<EndpointSpec>,
-    /// `extra-bindings` names (valid `network-get` bindings).
-    pub extra_bindings: Vec<String>,
-    /// `deployment: type:` when declared.
-    pub deployment: Option<DeploymentKind>,
-    /// The charm declares storage (Juju then uses a StatefulSet).
-    pub has_storage: bool,
-    /// `series` contains `kubernetes`.
-    pub kubernetes: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawRelation {
-    Short(String),
-    Full { interface: String },
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawSeries {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Deserialize)]
-struct RawDeployment {
-    #[serde(rename = "type")]
-    kind: Option<DeploymentKind>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
-struct RawMetadata {
-    name: String,
-    #[serde(default)]
-    series: Option<RawSeries>,
-    #[serde(default)]
-    provides: BTreeMap<String, RawRelation>,
-    #[serde(default)]
-    requires: BTreeMap<String, RawRelation>,
-    #[serde(default)]
-    peers: BTreeMap<String, RawRelation>,
-    #[serde(default)]
-    extra_bindings: BTreeMap<String, Option<Value>>,
-    #[serde(default)]
-    deployment: Option<RawDeployment>,
-    #[serde(default)]
-    storage: BTreeMap<String, Value>,
-}
-
-impl Metadata {
-    /// Parses `metadata.yaml` text.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let raw: RawMetadata = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
-        let mut endpoints = Vec::new();
-        for (role, section) in [
-            (Role::Provides, raw.provides),
-            (Role::Requires, raw.requires),
-            (Role::Peers, raw.peers),
-        ] {
-            for (name, rel) in section {
-                let interface = match rel {
-                    RawRelation::Short(i) | RawRelation::Full { interface: i } => i,
-                };
-                endpoints.push(EndpointSpec {
-                    name,
-                    interface,
-                    role,
-                });
-            }
-        }
-        let kubernetes = match raw.series {
-            Some(RawSeries::One(s)) => s == "kubernetes",
-            Some(RawSeries::Many(v)) => v.iter().any(|s| s == "kubernetes"),
-            None => false,
-        };
-        Ok(Self {
-            name: raw.name,
-            endpoints,
-            extra_bindings: raw.extra_bindings.into_keys().collect(),
-            deployment: raw.deployment.and_then(|d| d.kind),
-            has_storage: !raw.storage.is_empty(),
-            kubernetes,
-        })
-    }
-
-    /// The endpoint called `name`.
-    pub fn endpoint(&self, name: &str) -> Option<&EndpointSpec> {
-        self.endpoints.iter().find(|e| e.name == name)
     }
 }
 
@@ -314,6 +172,9 @@ impl Charm {
             message,
         };
         let metadata = Metadata::parse(&text).map_err(|m| invalid(&meta_path, m))?;
+        if metadata.name.is_empty() {
+            return Err(invalid(&meta_path, "missing field `name`".into()));
+        }
         let options = if from_charmcraft {
             let raw: RawCharmcraft =
                 serde_saphyr::from_str(&text).map_err(|e| invalid(&meta_path, e.to_string()))?;
@@ -466,21 +327,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn metadata_sections_and_deployment() {
-        let m = Metadata::parse(
-            "name: con\nseries: [kubernetes]\nrequires:\n  sse-endpoint:\n    interface: sse-endpoint\n\
-             provides:\n  web: http\npeers:\n  cluster: {interface: con-peer}\ndeployment:\n  type: stateful\n",
-        )
-        .unwrap();
-        assert_eq!(m.name, "con");
-        assert!(m.kubernetes);
-        assert_eq!(m.deployment, Some(DeploymentKind::Stateful));
-        assert_eq!(m.endpoint("web").unwrap().interface, "http");
-        assert_eq!(m.endpoint("sse-endpoint").unwrap().role, Role::Requires);
-        assert_eq!(m.endpoint("cluster").unwrap().role, Role::Peers);
-    }
-
-    #[test]
     fn option_coercion() {
         let o = ConfigOption {
             kind: OptionType::Int,
@@ -553,7 +399,7 @@ mod tests {
         let charm = Charm::load(dir.path()).unwrap();
         assert_eq!(charm.metadata.name, "web");
         assert_eq!(
-            charm.metadata.endpoint("cluster").unwrap().role,
+            charm.metadata.relation("cluster").unwrap().role,
             Role::Peers
         );
         assert_eq!(charm.options["greeting"].default, Some(Value::from("hi")));

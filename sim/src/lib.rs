@@ -26,4 +26,5 @@ pub mod scenario;
 pub mod server;
 pub mod timeline;
 pub mod tools;
-pub mod version;
+/// Juju versions: the engine's one definition (`charm_reactive::juju::version`).
+pub use charm_reactive::juju::version;

@@ -186,6 +186,55 @@ fn usage_and_scenario_errors_exit_2() {
 }
 
 #[test]
+fn help_version_and_unknown_flags() {
+    let o = jujusim(&["run", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = stdout(&o);
+    assert!(
+        help.contains("Usage: jujusim run [OPTIONS] [SCENARIO.yaml]"),
+        "{help}"
+    );
+    for option in [
+        "--unit <U>",
+        "--summary-only",
+        "--hook-tool <PATH>",
+        "--html <FILE>",
+    ] {
+        assert!(help.contains(option), "{option}: {help}");
+    }
+    let o = jujusim(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("Usage: jujusim <COMMAND>"),
+        "{}",
+        stdout(&o)
+    );
+    let o = jujusim(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        format!("jujusim {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    for (args, needle) in [
+        (
+            &["run", "x.yaml", "--bogus"][..],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            &["run", "x.yaml", "--unit"],
+            "a value is required for '--unit <U>'",
+        ),
+        (&["walk", "x.yaml"], "unrecognized subcommand 'walk'"),
+        (&[], "Usage: jujusim <COMMAND>"),
+    ] {
+        let o = jujusim(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn a_unit_left_in_error_fails_the_run_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     write_charm(

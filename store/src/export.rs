@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::Namespace;
-use crate::{codec, CommitStats, Store, StoreError, FORMAT_VERSION};
+use crate::{codec, hex, CommitStats, Store, StoreError, FORMAT_VERSION};
 
 /// The version of the export format written by [`Store::export`].
 pub const EXPORT_FORMAT: u32 = 1;
@@ -115,8 +115,8 @@ impl Store {
                         .insert(name.to_owned(), ExportValue::of(&value));
                 }
                 _ => export.other.push(RawEntry {
-                    key_hex: to_hex(&key),
-                    value_hex: to_hex(&value),
+                    key_hex: hex::encode(&key),
+                    value_hex: hex::encode(&value),
                 }),
             }
         }
@@ -169,7 +169,7 @@ impl Store {
 impl ExportValue {
     fn of(bytes: &[u8]) -> ExportValue {
         ExportValue {
-            hex: to_hex(bytes),
+            hex: hex::encode(bytes),
             decoded: guess(bytes),
         }
     }
@@ -195,7 +195,7 @@ impl Export {
             )));
         }
         let hex = |what: &str, text: &str| {
-            from_hex(text).ok_or_else(|| bad(format!("{what}: {text:?} is not hex")))
+            hex::decode(text).ok_or_else(|| bad(format!("{what}: {text:?} is not hex")))
         };
         let mut out = Vec::new();
         for (name, value) in &self.flags {
@@ -250,35 +250,9 @@ pub fn guess(bytes: &[u8]) -> Option<Guess> {
     codec::decode::<u64>(bytes).ok().map(Guess::Unsigned)
 }
 
-/// Lower-case hex of `bytes`.
-pub(crate) fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Bytes of an even-length hex string (either case).
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_round_trips_and_refuses_bad_digits() {
-        let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(from_hex(&to_hex(&bytes)), Some(bytes));
-        assert_eq!(from_hex("0A"), Some(vec![10]));
-        for bad in ["0", "zz", "+1", "é0"] {
-            assert_eq!(from_hex(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn guesses_common_types_and_nothing_for_the_rest() {

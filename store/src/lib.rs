@@ -33,6 +33,7 @@ pub mod disk;
 mod error;
 pub mod export;
 mod failure;
+pub mod hex;
 pub mod layout;
 mod lock;
 mod sidecar;

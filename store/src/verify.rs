@@ -56,7 +56,7 @@ impl VerifyReport {
 pub fn printable_key(key: &[u8]) -> String {
     match std::str::from_utf8(key) {
         Ok(s) => s.escape_debug().to_string(),
-        Err(_) => format!("0x{}", crate::export::to_hex(key)),
+        Err(_) => format!("0x{}", crate::hex::encode(key)),
     }
 }
 

@@ -65,21 +65,23 @@ impl CharmSpec {
 
     /// Whether `endpoint` is a peer relation.
     pub(crate) fn is_peer(&self, endpoint: &str) -> bool {
-        self.metadata.peers.contains_key(endpoint)
+        self.metadata
+            .relation(endpoint)
+            .is_some_and(|r| r.role == charm_reactive::juju::Role::Peers)
     }
 
     /// Whether metadata.yaml declares `endpoint`.
     pub(crate) fn declares(&self, endpoint: &str) -> bool {
-        self.metadata.relations().iter().any(|r| r.name == endpoint)
+        self.metadata.relation(endpoint).is_some()
     }
 
     /// The declared endpoints, for error messages.
     pub(crate) fn endpoints(&self) -> String {
         let names: Vec<String> = self
             .metadata
-            .relations()
-            .into_iter()
-            .map(|r| r.name)
+            .relations
+            .iter()
+            .map(|r| r.name.clone())
             .collect();
         if names.is_empty() {
             "none".to_owned()

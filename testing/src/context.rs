@@ -200,7 +200,7 @@ impl Context {
         hook.action = plan.action.as_ref().map(|(name, _)| name.clone());
         hook.relation = plan.relation.clone();
         hook.juju_version = Some(plan.version);
-        hook.relations = self.charm.metadata.relations();
+        hook.relations = self.charm.metadata.relations.clone();
         hook
     }
 }

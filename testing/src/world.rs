@@ -28,7 +28,7 @@ pub(crate) fn seed(
     let mut model = Model::new(&state.unit);
     model.leader = state.leader;
     model.config = config;
-    model.pod_spec_requires_leader = plan.version.at_least(2, 6);
+    model.pod_spec_requires_leader = plan.version.pod_spec_leader_only();
     model.action = plan.action.as_ref().map(|(name, params)| ActionModel {
         name: name.clone(),
         params: params.clone(),

@@ -6,21 +6,12 @@ use std::collections::BTreeMap;
 
 use super::error::BackendError;
 use super::types::{PortRange, RelationId, Status, StatusTarget, ToolCall};
+use crate::juju::limits::StateEntryTooLarge;
 use crate::log::Level;
 
-/// Linux's limit on one argument (MAX_ARG_STRLEN, 32 pages, including the
-/// terminating NUL).
-pub const MAX_ARGUMENT_BYTES: usize = 128 * 1024 - 1;
-
-/// Budget for all arguments of one call: ARG_MAX is usually 2 MiB and shared
-/// with the environment, so a call carrying more is split.
-pub const MAX_CALL_BYTES: usize = 1024 * 1024;
-
-/// `state-set`'s limit on a key.
-pub const MAX_STATE_KEY_BYTES: usize = 256;
-
-/// `state-set`'s limit on a value.
-pub const MAX_STATE_VALUE_BYTES: usize = 65_536;
+pub use crate::juju::limits::{
+    MAX_ARGUMENT_BYTES, MAX_CALL_BYTES, MAX_STATE_KEY_BYTES, MAX_STATE_VALUE_BYTES,
+};
 
 /// One hook-tool command line, with what goes to its stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -287,19 +278,16 @@ pub(crate) fn state_set(values: &BTreeMap<String, String>) -> Result<Invocation,
 
 /// Juju's per-key and per-value limits for `state-set`.
 pub(crate) fn check_state_entry(key: &str, value: &str) -> Result<(), BackendError> {
-    let too_large = |size, limit| BackendError::ValueTooLarge {
-        tool: "state-set".into(),
-        key: key.to_string(),
-        size,
-        limit,
-    };
-    if key.len() > MAX_STATE_KEY_BYTES {
-        return Err(too_large(key.len(), MAX_STATE_KEY_BYTES));
-    }
-    if value.len() > MAX_STATE_VALUE_BYTES {
-        return Err(too_large(value.len(), MAX_STATE_VALUE_BYTES));
-    }
-    Ok(())
+    crate::juju::limits::check_state_entry(key, value).map_err(|e| {
+        let limit = e.limit();
+        let (StateEntryTooLarge::Key { size, .. } | StateEntryTooLarge::Value { size, .. }) = e;
+        BackendError::ValueTooLarge {
+            tool: "state-set".into(),
+            key: key.to_string(),
+            size,
+            limit,
+        }
+    })
 }
 
 /// `state-delete <key>`.

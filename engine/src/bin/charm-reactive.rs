@@ -23,10 +23,10 @@
 //! lock like a hook does (`--lock-timeout SECONDS`, 10 by default), so it never
 //! reads a half-written hook and never runs beside one.
 //!
-//! Exit status: 0 on success, 1 when the store is damaged, lint found a
+//! Every command and subcommand has its `--help`; `--version` prints the
+//! version. Exit status: 0 on success, 1 when the store is damaged, lint found a
 //! warning, or the command failed, 2 for a usage error.
 
-use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,142 +35,200 @@ use std::time::Duration;
 use anyhow::Context as _;
 use charm_reactive::store::export::{Export, ExportValue};
 use charm_reactive::store::{DiskFault, OpenOptions, Snapshot, Store, StoreError};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
-const USAGE: &str = "\
-usage: charm-reactive store inspect PATH [--lock-timeout SECONDS]
-       charm-reactive store verify PATH [--lock-timeout SECONDS]
-       charm-reactive store export PATH [-o FILE] [--lock-timeout SECONDS]
-       charm-reactive store import PATH FILE|- [--force] [--lock-timeout SECONDS]
-       charm-reactive graph CHARM [--format dot|svg|json]
-       charm-reactive lint CHARM... [--json] [--allow RULE[=HANDLER]]...
+/// Tools for charm-reactive units: their stores, and what their charms' flags do.
+#[derive(Debug, Parser)]
+#[command(name = "charm-reactive", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const AFTER_HELP: &str = "\
 PATH is a unit store directory ($CHARM_DIR/.unit-state.sled/<app>-<n> by default).
 CHARM is a charm directory, a charm binary, or a JSON registry description.";
 
-/// A parsed command line.
-#[derive(Debug)]
-struct Command {
-    action: Action,
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect, check, back up or restore a unit store.
+    #[command(subcommand)]
+    Store(StoreAction),
+    /// Print a charm's handler-flag graph.
+    Graph {
+        /// A charm directory, a charm binary, or a JSON registry description.
+        #[arg(value_name = "CHARM")]
+        charm: PathBuf,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = Format::Dot)]
+        format: Format,
+    },
+    /// Find traps in the charms' flag flow; exit 1 when a warning is found.
+    Lint {
+        /// Charm directories, charm binaries, or JSON registry descriptions.
+        #[arg(value_name = "CHARM", required = true)]
+        charms: Vec<PathBuf>,
+        /// Print the findings as JSON, one document per charm.
+        #[arg(long)]
+        json: bool,
+        /// Accept a rule (only for handlers whose id contains HANDLER); repeatable.
+        #[arg(long, value_name = "RULE[=HANDLER]")]
+        allow: Vec<String>,
+    },
+}
+
+/// What `store` does with the unit store.
+#[derive(Debug, Subcommand)]
+enum StoreAction {
+    /// Print the store's flags and keys as JSON.
+    Inspect(StoreArgs),
+    /// Check everything; exit 1 with a report when the store is damaged.
+    Verify(StoreArgs),
+    /// Write a JSON backup of the store (to stdout by default).
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Write the backup to FILE (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Restore a backup into an empty store (or, with --force, any store).
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The export to read: a file, or - for stdin.
+        #[arg(value_name = "FILE|-")]
+        input: PathBuf,
+        /// Replace the contents of a store that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// The store every `store` action works on, and how long to wait for its lock.
+#[derive(Debug, Args)]
+struct StoreArgs {
+    /// The unit store directory.
+    #[arg(value_name = "PATH")]
     path: PathBuf,
+    /// How long to wait for the store's lock, in seconds (0 to 3600).
+    #[arg(long, value_name = "SECONDS", default_value = "10",
+          value_parser = parse_lock_timeout, allow_hyphen_values = true)]
     lock_timeout: Duration,
 }
 
-#[derive(Debug)]
-enum Action {
-    Inspect,
-    Verify,
-    Export { output: Option<PathBuf> },
-    Import { input: PathBuf, force: bool },
+/// The formats `graph` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Graphviz dot.
+    Dot,
+    /// An SVG drawing.
+    Svg,
+    /// The graph as JSON.
+    Json,
+}
+
+/// The longest `--lock-timeout`: an hour.
+const MAX_LOCK_TIMEOUT: Duration = Duration::from_secs(3600);
+
+fn parse_lock_timeout(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s >= 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .filter(|d| *d <= MAX_LOCK_TIMEOUT)
+        .ok_or_else(|| "needs a number of seconds from 0 to 3600".to_string())
 }
 
 fn main() -> ExitCode {
-    // Paths need not be UTF-8.
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    if matches!(
-        args.first().and_then(|a| a.to_str()),
-        Some("graph" | "lint")
-    ) {
-        return match analyse(&args) {
-            Ok(code) => code,
-            Err(Usage(msg)) => {
-                eprintln!("charm-reactive: {msg}\n{USAGE}");
-                ExitCode::from(2)
-            }
-        };
-    }
-    let command = match parse(&args) {
-        Ok(c) => c,
-        Err(msg) => {
-            eprintln!("charm-reactive: {msg}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
     };
-    match run(&command) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("charm-reactive: error: {e:#}");
-            ExitCode::from(1)
+    match cli.command {
+        Command::Store(action) => match run(&action) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("charm-reactive: error: {e:#}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Graph { charm, format } => graph(&charm, format),
+        Command::Lint {
+            charms,
+            json,
+            allow,
+        } => {
+            let allowed = allow
+                .iter()
+                .map(|spec| {
+                    let (rule, handler) = spec.split_once('=').unwrap_or((spec, ""));
+                    (rule.to_string(), handler.to_string())
+                })
+                .collect::<Vec<_>>();
+            lint(&charms, json, &allowed)
         }
     }
 }
 
-/// A usage error.
-struct Usage(String);
-
-/// `graph` and `lint`: what the charms' registries say about their flags.
-fn analyse(args: &[OsString]) -> Result<ExitCode, Usage> {
-    use charm_reactive::describe::Description;
-    let (command, rest) = args.split_first().expect("a command");
-    let command = command.to_str().expect("graph or lint");
-    let mut charms = Vec::new();
-    let mut format = "dot".to_string();
-    let mut json = false;
-    let mut allowed: Vec<(String, String)> = Vec::new();
-    let mut i = 0;
-    let value = |i: &mut usize, what: &str| -> Result<String, Usage> {
-        *i += 1;
-        rest.get(*i)
-            .and_then(|a| a.to_str())
-            .map(str::to_owned)
-            .ok_or_else(|| Usage(what.to_owned()))
-    };
-    while i < rest.len() {
-        let arg = &rest[i];
-        match arg.to_str().unwrap_or_default() {
-            "--format" if command == "graph" => {
-                format = value(&mut i, "--format needs dot, svg or json")?;
-            }
-            "--json" if command == "lint" => json = true,
-            "--allow" if command == "lint" => {
-                let spec = value(&mut i, "--allow needs RULE[=HANDLER]")?;
-                let (rule, handler) = spec.split_once('=').unwrap_or((&spec, ""));
-                allowed.push((rule.to_string(), handler.to_string()));
-            }
-            s if s.starts_with('-') => return Err(Usage(format!("unknown option {s:?}"))),
-            _ => charms.push(PathBuf::from(arg)),
+/// Prints help or version (exit 0) or a usage error (exit 2), always with the
+/// usage: clap leaves it out of errors about a value (`--lock-timeout soon`).
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+    if e.use_stderr()
+        && !matches!(
+            e.kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        let text = e.render().to_string();
+        if !text.contains("Usage:") {
+            eprint!("{text}");
+            eprintln!("\n{}", Cli::command().render_usage());
+            std::process::exit(2);
         }
-        i += 1;
     }
-    if charms.is_empty() || (command == "graph" && charms.len() > 1) {
-        return Err(Usage(format!(
-            "{command} needs one CHARM{}",
-            if command == "lint" { " or more" } else { "" }
-        )));
-    }
-    if !matches!(format.as_str(), "dot" | "svg" | "json") {
-        return Err(Usage(format!(
-            "unknown format {format:?}: dot, svg or json"
-        )));
-    }
+    e.exit()
+}
+
+/// `graph`: the charm's handler-flag graph.
+fn graph(charm: &Path, format: Format) -> ExitCode {
+    let described = match charm_reactive::describe::Description::of_charm(charm) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("charm-reactive: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let graph = charm_reactive::graph::Graph::of(&described);
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&graph).expect("a graph serialises"),
+        Format::Svg => match graph.svg() {
+            Ok(svg) => svg,
+            Err(e) => {
+                eprintln!("charm-reactive: cannot draw {}: {e}", charm.display());
+                return ExitCode::from(1);
+            }
+        },
+        Format::Dot => graph.dot(),
+    };
+    print_out(&text);
+    ExitCode::SUCCESS
+}
+
+/// `lint`: what the charms' registries say about their flags.
+fn lint(charms: &[PathBuf], json: bool, allowed: &[(String, String)]) -> ExitCode {
     let mut warnings = 0;
-    for charm in &charms {
-        let described = match Description::of_charm(charm) {
+    for charm in charms {
+        let described = match charm_reactive::describe::Description::of_charm(charm) {
             Ok(d) => d,
             Err(e) => {
                 eprintln!("charm-reactive: {e}");
-                return Ok(ExitCode::from(1));
+                return ExitCode::from(1);
             }
         };
-        if command == "graph" {
-            let graph = charm_reactive::graph::Graph::of(&described);
-            let text = match format.as_str() {
-                "json" => serde_json::to_string_pretty(&graph).expect("a graph serialises"),
-                "svg" => match graph.svg() {
-                    Ok(svg) => svg,
-                    Err(e) => {
-                        eprintln!("charm-reactive: cannot draw {}: {e}", charm.display());
-                        return Ok(ExitCode::from(1));
-                    }
-                },
-                _ => graph.dot(),
-            };
-            print_out(&text);
-            continue;
-        }
         let metadata_dir = if charm.is_dir() {
             Some(charm.as_path())
         } else {
@@ -180,7 +238,7 @@ fn analyse(args: &[OsString]) -> Result<ExitCode, Usage> {
             Some(Ok(m)) => Some(m),
             Some(Err(e)) => {
                 eprintln!("charm-reactive: {e}");
-                return Ok(ExitCode::from(1));
+                return ExitCode::from(1);
             }
             None => None,
         };
@@ -212,11 +270,11 @@ fn analyse(args: &[OsString]) -> Result<ExitCode, Usage> {
             );
         }
     }
-    Ok(if warnings == 0 {
+    if warnings == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// Prints a line; a closed stdout (`| head`) ends the output quietly.
@@ -227,97 +285,23 @@ fn print_out(text: &str) {
     }
 }
 
-/// Parses `store ACTION PATH [operands] [options]` by hand: four actions and
-/// three options do not justify an argument-parsing dependency.
-fn parse(args: &[OsString]) -> Result<Command, String> {
-    let mut positional: Vec<&OsStr> = Vec::new();
-    let mut output = None;
-    let mut force = false;
-    let mut lock_timeout = OpenOptions::default().lock_timeout;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.to_str() {
-            Some("--force") => force = true,
-            Some("-o" | "--output") => {
-                output = Some(PathBuf::from(it.next().ok_or("-o needs a file")?))
-            }
-            Some("--lock-timeout") => {
-                lock_timeout = it
-                    .next()
-                    .and_then(|s| s.to_str()?.parse::<f64>().ok())
-                    .filter(|s| *s >= 0.0)
-                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                    .filter(|d| *d <= MAX_LOCK_TIMEOUT)
-                    .ok_or("--lock-timeout needs a number of seconds from 0 to 3600")?;
-            }
-            Some(s) if s.starts_with('-') && s != "-" => {
-                return Err(format!("unknown option {s:?}"))
-            }
-            _ => positional.push(arg),
-        }
-    }
-    let word = |w: &OsStr| w.to_str().map(str::to_owned);
-    let (action, path, rest) = match positional.as_slice() {
-        [command, action, path, rest @ ..] if word(command).as_deref() == Some("store") => (
-            word(action).ok_or_else(|| format!("unknown store action {action:?}"))?,
-            PathBuf::from(path),
-            rest,
-        ),
-        [command, ..] if word(command).as_deref() == Some("store") => {
-            return Err("missing store action or PATH".into())
-        }
-        [other, ..] => {
-            return Err(format!(
-                "unknown command {other:?} (commands: store, graph, lint)"
-            ))
-        }
-        [] => return Err("missing command".into()),
-    };
-    let action = action.as_str();
-    let only = |allowed: bool, what: &str| {
-        if allowed {
-            Ok(())
-        } else {
-            Err(format!("{what} is not an option of `store {action}`"))
-        }
-    };
-    only(output.is_none() || action == "export", "-o")?;
-    only(!force || action == "import", "--force")?;
-    let action = match (action, rest) {
-        ("inspect", []) => Action::Inspect,
-        ("verify", []) => Action::Verify,
-        ("export", []) => Action::Export { output },
-        ("import", [input]) => Action::Import {
-            input: PathBuf::from(input),
-            force,
-        },
-        ("import", []) => {
-            return Err("import needs the export to read (a file, or - for stdin)".into())
-        }
-        ("inspect" | "verify" | "export" | "import", [extra, ..]) => {
-            return Err(format!("unexpected argument {extra:?}"))
-        }
-        (other, _) => return Err(format!("unknown store action {other:?}")),
-    };
-    Ok(Command {
-        action,
-        path,
-        lock_timeout,
-    })
-}
-
-fn run(command: &Command) -> anyhow::Result<ExitCode> {
+/// `store`: one action on one unit store.
+fn run(action: &StoreAction) -> anyhow::Result<ExitCode> {
+    let (StoreAction::Inspect(store)
+    | StoreAction::Verify(store)
+    | StoreAction::Export { store, .. }
+    | StoreAction::Import { store, .. }) = action;
     let options = OpenOptions {
-        lock_timeout: command.lock_timeout,
+        lock_timeout: store.lock_timeout,
         ..OpenOptions::default()
     };
-    let path = &command.path;
-    match &command.action {
-        Action::Inspect => {
+    let path = &store.path;
+    match action {
+        StoreAction::Inspect(_) => {
             let store = Readable::open(path, &options)?;
             print_json(&Inspection::of(store.store(), path)?)?;
         }
-        Action::Verify => {
+        StoreAction::Verify(_) => {
             // A store that does not even open is the first thing verify reports.
             let mut report = match Readable::open(path, &options) {
                 Ok(store) => {
@@ -342,7 +326,7 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Action::Export { output } => {
+        StoreAction::Export { output, .. } => {
             let export = Store::open_existing(path, &options)?.export()?;
             let json = serde_json::to_string_pretty(&export)? + "\n";
             match output {
@@ -352,7 +336,7 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
                 None => std::io::stdout().write_all(json.as_bytes())?,
             }
         }
-        Action::Import { input, force } => {
+        StoreAction::Import { input, force, .. } => {
             let text = if input.as_os_str() == "-" {
                 let mut s = String::new();
                 std::io::stdin()
@@ -381,9 +365,6 @@ fn run(command: &Command) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// The longest `--lock-timeout`: an hour.
-const MAX_LOCK_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// A store opened for reading: in place, or, where it cannot be (a read-only
 /// filesystem: sled opens its files read-write and the lock file cannot be

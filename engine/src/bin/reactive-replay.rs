@@ -16,28 +16,30 @@ use std::process::ExitCode;
 
 use charm_reactive::replay::Program;
 use charm_reactive::store::Store;
+use clap::Parser;
 
-const USAGE: &str = "usage: reactive-replay [--compact] [--stats] PROGRAM.json|-";
+/// Runs a conformance program through charm-reactive and prints the oracle's
+/// result JSON.
+#[derive(Debug, Parser)]
+#[command(name = "reactive-replay", version)]
+struct Cli {
+    /// Print the result on one line.
+    #[arg(long)]
+    compact: bool,
+    /// Also print, on stderr, one JSON line with the work dispatch did.
+    #[arg(long)]
+    stats: bool,
+    /// The program file, or - for stdin.
+    #[arg(value_name = "PROGRAM.json|-")]
+    source: String,
+}
 
 fn main() -> ExitCode {
-    let mut compact = false;
-    let mut stats = false;
-    let mut source = None;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--compact" => compact = true,
-            "--stats" => stats = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            _ if source.is_none() => source = Some(arg),
-            _ => return usage_error(&format!("unexpected argument {arg:?}")),
-        }
-    }
-    let Some(source) = source else {
-        return usage_error("missing program file");
-    };
+    let Cli {
+        compact,
+        stats,
+        source,
+    } = Cli::parse();
     // The store first, while the heap is empty: sled allocates about 20 MiB of
     // zeroed metrics tables at its first open, which calloc maps fresh (untouched
     // pages) from an empty heap but clears by hand when a large program's
@@ -64,7 +66,10 @@ fn main() -> ExitCode {
     };
     let text = match text {
         Ok(t) => t,
-        Err(e) => return usage_error(&format!("cannot read {source}: {e}")),
+        Err(e) => {
+            eprintln!("reactive-replay: cannot read {source}: {e}");
+            return ExitCode::from(2);
+        }
     };
     let result = Program::from_json(&text).and_then(|program| program.run_measured(&store));
     // Not closed: every commit is durable by now (flushed and fdatasynced),
@@ -93,9 +98,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("reactive-replay: {msg}\n{USAGE}");
-    ExitCode::from(2)
 }

@@ -64,7 +64,9 @@ fn endpoint_names(id: &str, relations: &[RelationSpec]) -> Vec<String> {
     }
     relations
         .iter()
-        .filter(|r| r.role == role && (r.interface == dir || r.interface == dir.replace('_', "-")))
+        .filter(|r| {
+            r.role.as_str() == role && (r.interface == dir || r.interface == dir.replace('_', "-"))
+        })
         .map(|r| r.name.clone())
         .collect()
 }
@@ -87,11 +89,11 @@ mod tests {
     use super::*;
 
     fn rel(role: &str, name: &str, interface: &str) -> RelationSpec {
-        RelationSpec {
-            role: role.into(),
-            name: name.into(),
-            interface: interface.into(),
-        }
+        RelationSpec::new(
+            crate::juju::Role::from_section(role).unwrap(),
+            name,
+            interface,
+        )
     }
 
     #[test]

@@ -40,11 +40,11 @@
 //! charms.reactive's rule for `hooks/relations/<interface>/<role>.py`.
 //!
 //! ```
-//! use charm_reactive::endpoint::{EndpointKind, EndpointLayer};
+//! use charm_reactive::endpoint::{EndpointKind, EndpointLayer, Role};
 //! use charm_reactive::pattern::RelationSpec;
 //! use charm_reactive::{Handler, Registry};
 //!
-//! let relations = [RelationSpec { role: "requires".into(), name: "db".into(), interface: "pgsql".into() }];
+//! let relations = [RelationSpec::new(Role::Requires, "db", "pgsql")];
 //! let registry = Registry::builder()
 //!     .layer(EndpointLayer::new([EndpointKind::requires("pgsql")]))
 //!     .handler(Handler::new("relations/pgsql/requires.rs:10:joined", |ctx| {
@@ -80,27 +80,7 @@ use crate::{Context, EngineError};
 /// with the endpoint as [`Context::current_endpoint`](crate::Context::current_endpoint).
 pub type EndpointHook = fn(&mut Context<'_>) -> anyhow::Result<()>;
 
-/// A relation role, as `metadata.yaml` names its sections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// `provides:`.
-    Provides,
-    /// `requires:`.
-    Requires,
-    /// `peers:`.
-    Peers,
-}
-
-impl Role {
-    /// The section name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Role::Provides => "provides",
-            Role::Requires => "requires",
-            Role::Peers => "peers",
-        }
-    }
-}
+pub use crate::juju::Role;
 
 /// What an interface crate serves: every relation with this role and
 /// interface becomes an endpoint (charms.reactive's `Endpoint` subclass in
@@ -169,7 +149,7 @@ impl EndpointKind {
 
     /// Whether this kind serves the relation `spec`.
     pub fn serves(&self, spec: &RelationSpec) -> bool {
-        spec.role == self.role.as_str() && spec.interface == self.interface
+        spec.role == self.role && spec.interface == self.interface
     }
 }
 
@@ -222,8 +202,8 @@ pub enum EndpointError {
     Value {
         /// The key.
         key: String,
-        /// `encoded` or `decoded`.
-        op: &'static str,
+        /// Which way it failed.
+        op: crate::error::Conversion,
         /// Why.
         reason: String,
     },

@@ -7,6 +7,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
 use super::{json, EndpointError};
+use crate::error::Conversion;
 
 /// A relation data bag: the raw strings Juju stores, read raw
 /// ([`raw`](Self::raw), charms.reactive's `*_raw` views) or JSON-decoded
@@ -79,7 +80,7 @@ impl DataView {
                 .map(Some)
                 .map_err(|e| EndpointError::Value {
                     key: key.to_owned(),
-                    op: "decoded",
+                    op: Conversion::Decoded,
                     reason: e.to_string(),
                 }),
         }
@@ -126,10 +127,10 @@ impl DataView {
     ) -> Result<(), EndpointError> {
         let value = serde_json::to_value(value).map_err(|e| EndpointError::Value {
             key: key.to_owned(),
-            op: "encoded",
+            op: Conversion::Encoded,
             reason: e.to_string(),
         })?;
-        self.write(key, Some(json::dumps(&value)));
+        self.write(key, Some(crate::json::python_dumps(&value)));
         Ok(())
     }
 

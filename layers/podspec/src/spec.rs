@@ -1,9 +1,9 @@
 //! [`Spec`]: a pod spec to set, with the content hash that decides whether it
 //! changed.
 
+use charm_reactive::hash;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::PodSpecError;
 
@@ -52,7 +52,7 @@ impl Spec {
         let mut spec = Spec {
             text,
             k8s_resources: None,
-            content: canonical(&content),
+            content,
             resources: Value::Null,
             inputs: None,
             hash: String::new(),
@@ -63,7 +63,7 @@ impl Spec {
 
     /// Adds `--k8s-resources` YAML text (part of the hash).
     pub fn with_k8s_resources_yaml(mut self, text: &str) -> Result<Spec, PodSpecError> {
-        self.resources = canonical(&parse("k8s resources", text)?);
+        self.resources = parse("k8s resources", text)?;
         self.k8s_resources = Some(text.to_owned());
         self.rehash();
         Ok(self)
@@ -75,7 +75,7 @@ impl Spec {
         value: &T,
     ) -> Result<Spec, PodSpecError> {
         let (text, content) = render("k8s resources", value)?;
-        self.resources = canonical(&content);
+        self.resources = content;
         self.k8s_resources = Some(text);
         self.rehash();
         Ok(self)
@@ -90,7 +90,7 @@ impl Spec {
             what: "pod spec inputs",
             reason: e.to_string(),
         })?;
-        self.inputs = Some(sha256(&canonical(&value)));
+        self.inputs = Some(hash::json_hash(&value));
         Ok(self)
     }
 
@@ -118,7 +118,7 @@ impl Spec {
         let mut both = Map::new();
         both.insert("k8s_resources".into(), self.resources.clone());
         both.insert("spec".into(), self.content.clone());
-        self.hash = sha256(&Value::Object(both));
+        self.hash = hash::json_hash(&Value::Object(both));
     }
 }
 
@@ -143,31 +143,6 @@ fn render<T: Serialize + ?Sized>(
     }
     let text = serde_saphyr::to_string(&content).map_err(|e| encode(e.to_string()))?;
     Ok((text, content))
-}
-
-/// The value with every map's keys inserted in sorted order, so its JSON is
-/// canonical whichever `Map` implementation serde_json was built with.
-fn canonical(value: &Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), canonical(&map[k])))
-                    .collect(),
-            )
-        }
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-        other => other.clone(),
-    }
-}
-
-fn sha256(value: &Value) -> String {
-    Sha256::digest(value.to_string().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 //!                           [--json] [--summary-only] [--workdir DIR] [--keep]
 //!                           [--hook-tool PATH] [--html FILE]
 //! ```
-//! Exit status: 0 when every step ran and every assertion held, 1 when an
-//! assertion failed or a step failed, 2 on usage or scenario-file errors.
+//! `jujusim --help` and `jujusim run --help` describe every option; `--version`
+//! prints the version. Exit status: 0 when every step ran and every assertion
+//! held, 1 when an assertion failed or a step failed, 2 on usage or
+//! scenario-file errors.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,86 +18,63 @@ use charm_reactive_sim::controller::Options;
 use charm_reactive_sim::scenario::{run, Scenario};
 use charm_reactive_sim::timeline::Filter;
 use charm_reactive_sim::{html_report, report};
+use clap::{CommandFactory, Parser, Subcommand};
 
-const USAGE: &str = "\
-usage: jujusim run SCENARIO.yaml [options]
-
-Runs a scenario: deploys real charms, runs their hooks as Juju would, prints a
-per-unit timeline in the style of `juju debug-log`, a summary and the results
-of the scenario's assertions.
-
-options:
-  --unit U          show only lines of unit U (con6/3) or application U (con6); repeatable
-  --hook H          show only lines of hooks named H (`*` globs: '*-relation-*'); repeatable
-  --handler X       show only lines mentioning handler X (Invoking/tracer lines); repeatable
-  --flag F          show only lines mentioning flag F as a whole word; repeatable
-  --tools           also show every hook-tool call
-  --json            print one JSON document (result, model, assertions, filtered timeline)
-  --summary-only    print the summary without the timeline
-  --workdir DIR     create unit charm dirs under DIR (kept); default: a temp dir
-  --keep            keep the temp work dir and print its path
-  --hook-tool PATH  the jujusim-hook-tool binary (default: $JUJUSIM_HOOK_TOOL, else next to jujusim)
-  --html FILE       also write the run as one self-contained HTML page (lanes per unit, filters)
-";
-
-struct Args {
-    scenario: PathBuf,
-    filter: Filter,
-    json: bool,
-    summary_only: bool,
-    workdir: Option<PathBuf>,
-    keep: bool,
-    hook_tool: Option<PathBuf>,
-    html: Option<PathBuf>,
+/// Plays a Juju controller and runs real charm executables.
+#[derive(Debug, Parser)]
+#[command(name = "jujusim", version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn parse_args(mut argv: Vec<String>) -> Result<Args> {
-    if argv.first().map(String::as_str) != Some("run") {
-        bail!("expected the `run` command");
-    }
-    argv.remove(0);
-    let mut it = argv.into_iter();
-    let mut scenario = None;
-    let mut a = Args {
-        scenario: PathBuf::new(),
-        filter: Filter::default(),
-        json: false,
-        summary_only: false,
-        workdir: None,
-        keep: false,
-        hook_tool: None,
-        html: None,
-    };
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |n: &str| -> Result<String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => it.next().with_context(|| format!("{n} needs a value")),
-            }
-        };
-        match name.as_str() {
-            "--unit" => a.filter.units.push(value("--unit")?),
-            "--hook" => a.filter.hooks.push(value("--hook")?),
-            "--handler" => a.filter.handlers.push(value("--handler")?),
-            "--flag" => a.filter.flags.push(value("--flag")?),
-            "--tools" => a.filter.show_tools = true,
-            "--json" => a.json = true,
-            "--summary-only" => a.summary_only = true,
-            "--keep" => a.keep = true,
-            "--workdir" => a.workdir = Some(value("--workdir")?.into()),
-            "--hook-tool" => a.hook_tool = Some(value("--hook-tool")?.into()),
-            "--html" => a.html = Some(value("--html")?.into()),
-            s if s.starts_with('-') => bail!("unknown option {s}"),
-            _ if scenario.is_none() => scenario = Some(PathBuf::from(arg)),
-            _ => bail!("unexpected argument {arg:?}"),
-        }
-    }
-    a.scenario = scenario.context("missing SCENARIO file")?;
-    Ok(a)
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario: deploy real charms, run their hooks as Juju would, print a
+    /// per-unit timeline in the style of `juju debug-log`, a summary and the
+    /// results of the scenario's assertions.
+    Run(RunArgs),
+}
+
+/// `jujusim run`'s arguments.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The scenario file.
+    #[arg(value_name = "SCENARIO.yaml")]
+    scenario: Option<PathBuf>,
+    /// Show only lines of unit U (con6/3) or application U (con6); repeatable.
+    #[arg(long = "unit", value_name = "U")]
+    units: Vec<String>,
+    /// Show only lines of hooks named H (`*` globs: '*-relation-*'); repeatable.
+    #[arg(long = "hook", value_name = "H")]
+    hooks: Vec<String>,
+    /// Show only lines mentioning handler X (Invoking/tracer lines); repeatable.
+    #[arg(long = "handler", value_name = "X")]
+    handlers: Vec<String>,
+    /// Show only lines mentioning flag F as a whole word; repeatable.
+    #[arg(long = "flag", value_name = "F")]
+    flags: Vec<String>,
+    /// Also show every hook-tool call.
+    #[arg(long)]
+    tools: bool,
+    /// Print one JSON document (result, model, assertions, filtered timeline).
+    #[arg(long)]
+    json: bool,
+    /// Print the summary without the timeline.
+    #[arg(long)]
+    summary_only: bool,
+    /// Create unit charm dirs under DIR (kept); default: a temp dir.
+    #[arg(long, value_name = "DIR")]
+    workdir: Option<PathBuf>,
+    /// Keep the temp work dir and print its path.
+    #[arg(long)]
+    keep: bool,
+    /// The jujusim-hook-tool binary (default: $JUJUSIM_HOOK_TOOL, else next to jujusim).
+    #[arg(long, value_name = "PATH")]
+    hook_tool: Option<PathBuf>,
+    /// Also write the run as one self-contained HTML page (lanes per unit, filters).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 fn hook_tool(explicit: Option<PathBuf>) -> Result<PathBuf> {
@@ -120,16 +99,19 @@ fn hook_tool(explicit: Option<PathBuf>) -> Result<PathBuf> {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.is_empty() || argv.iter().any(|a| a == "--help" || a == "-h") {
-        print!("{USAGE}");
-        return if argv.is_empty() {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        };
-    }
-    match real_main(argv) {
+    let Command::Run(args) = Cli::parse().command;
+    let Some(scenario) = args.scenario.clone() else {
+        let mut cli = Cli::command();
+        cli.build();
+        cli.find_subcommand_mut("run")
+            .expect("jujusim has a run command")
+            .error(
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "missing SCENARIO file",
+            )
+            .exit()
+    };
+    match real_main(&scenario, args) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("jujusim: {e:#}");
@@ -138,9 +120,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn real_main(argv: Vec<String>) -> Result<ExitCode> {
-    let args = parse_args(argv).map_err(|e| anyhow::anyhow!("{e}\n\n{USAGE}"))?;
-    let scenario = Scenario::load(&args.scenario)?;
+fn real_main(scenario_file: &std::path::Path, args: RunArgs) -> Result<ExitCode> {
+    let filter = Filter {
+        units: args.units,
+        hooks: args.hooks,
+        handlers: args.handlers,
+        flags: args.flags,
+        show_tools: args.tools,
+    };
+    let scenario = Scenario::load(scenario_file)?;
     let tool = hook_tool(args.hook_tool.clone())?;
     let mut temp = None;
     let workdir = match &args.workdir {
@@ -157,8 +145,7 @@ fn real_main(argv: Vec<String>) -> Result<ExitCode> {
     };
     let result = run(&scenario, Options::new(tool, workdir.clone()))?;
     if let Some(path) = &args.html {
-        let title = args
-            .scenario
+        let title = scenario_file
             .file_name()
             .unwrap_or_default()
             .to_string_lossy();
@@ -168,11 +155,11 @@ fn real_main(argv: Vec<String>) -> Result<ExitCode> {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report::json(&result, &args.filter))?
+            serde_json::to_string_pretty(&report::json(&result, &filter))?
         );
     } else {
         if !args.summary_only {
-            print!("{}", report::timeline_text(&result, &args.filter));
+            print!("{}", report::timeline_text(&result, &filter));
         }
         print!("{}", report::summary(&result));
     }

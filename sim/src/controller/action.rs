@@ -114,16 +114,11 @@ impl Controller {
         } else {
             "ERROR"
         };
-        let now = self.model.clock_ms;
-        self.timeline.push(
-            now,
+        self.hook_ended(
             &src,
             level,
-            "juju.worker.uniter.operation",
-            Kind::HookEnd,
             format!("ran action {name:?}: {} {}", action.status, action.message).trim_end(),
         );
-        self.model.clock_ms = (self.model.clock_ms / 1000 + 1) * 1000;
         self.model.actions.push(action.clone());
         self.gc_relations();
         self.tick_leases();

@@ -252,16 +252,16 @@ impl Controller {
         if meta.kubernetes && self.model.juju_version.is_4x() {
             return Err(SimError::PodspecRemoved(spec.name));
         }
-        let deployment = spec
-            .deployment
-            .or(meta.deployment)
-            .unwrap_or(if meta.has_storage {
-                DeploymentKind::Stateful
-            } else {
-                DeploymentKind::Stateless
-            });
+        let deployment =
+            spec.deployment
+                .or(meta.deployment)
+                .unwrap_or(if !meta.storage.is_empty() {
+                    DeploymentKind::Stateful
+                } else {
+                    DeploymentKind::Stateless
+                });
         let peers: Vec<_> = meta
-            .endpoints
+            .relations
             .iter()
             .filter(|e| e.role == Role::Peers)
             .cloned()
@@ -388,8 +388,8 @@ impl Controller {
         let meta_a = &self.model.applications[&app_a].charm.metadata;
         let meta_b = &self.model.applications[&app_b].charm.metadata;
         let mut pairs = Vec::new();
-        for ea in &meta_a.endpoints {
-            for eb in &meta_b.endpoints {
+        for ea in &meta_a.relations {
+            for eb in &meta_b.relations {
                 let roles_ok = matches!(
                     (ea.role, eb.role),
                     (Role::Provides, Role::Requires) | (Role::Requires, Role::Provides)
@@ -426,7 +426,7 @@ impl Controller {
         if exists {
             return Err(SimError::Relate(what, "relation already exists".into()));
         }
-        let mk = |app: &str, e: crate::charm::EndpointSpec| RelationEndpoint {
+        let mk = |app: &str, e: crate::charm::RelationSpec| RelationEndpoint {
             app: app.into(),
             name: e.name,
             interface: e.interface,

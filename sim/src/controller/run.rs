@@ -55,6 +55,7 @@ impl HookHandler for Serving<'_> {
 }
 
 /// The hook an op runs, with its relation details.
+#[derive(Default)]
 pub(super) struct Prepared {
     hook: String,
     relation_id: Option<u32>,
@@ -72,32 +73,29 @@ impl Prepared {
     /// An action run: no hook, no relation.
     pub(super) fn action(name: &str, id: &str) -> Self {
         Self {
-            hook: String::new(),
-            relation_id: None,
-            relation_key: None,
-            endpoint: None,
-            remote_unit: None,
-            remote_app: None,
-            departing: None,
-            members: None,
             action: Some((name.into(), id.into())),
+            ..Self::default()
         }
     }
 }
 
 impl Controller {
+    /// Records the end of a hook or action run in the timeline and moves the
+    /// virtual clock to the next second: each hook takes a virtual second.
+    pub(super) fn hook_ended(&mut self, src: &Source, level: &str, message: &str) {
+        self.timeline.push(
+            self.model.clock_ms,
+            src,
+            level,
+            "juju.worker.uniter.operation",
+            Kind::HookEnd,
+            message,
+        );
+        self.model.clock_ms = (self.model.clock_ms / 1000 + 1) * 1000;
+    }
+
     fn prepare(&self, unit: &str, op: &Op) -> Prepared {
-        let mut p = Prepared {
-            hook: String::new(),
-            relation_id: None,
-            relation_key: None,
-            endpoint: None,
-            remote_unit: None,
-            remote_app: None,
-            departing: None,
-            members: None,
-            action: None,
-        };
+        let mut p = Prepared::default();
         let simple = match op {
             Op::Install => "install",
             Op::Start => "start",
@@ -323,17 +321,7 @@ impl Controller {
             (Some(via), false) => format!("hook {:?} ({via}) failed: {}", p.hook, exit.describe()),
         };
         let level = if exit.success() { "INFO" } else { "ERROR" };
-        let now = self.model.clock_ms;
-        self.timeline.push(
-            now,
-            &src,
-            level,
-            "juju.worker.uniter.operation",
-            Kind::HookEnd,
-            &end_msg,
-        );
-        // Each hook takes a virtual second.
-        self.model.clock_ms = (self.model.clock_ms / 1000 + 1) * 1000;
+        self.hook_ended(&src, level, &end_msg);
         if exit.success() {
             self.commit(&ctx)?;
             self.apply_local(&unit, &op, observed);

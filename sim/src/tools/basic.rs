@@ -311,7 +311,7 @@ impl ToolEnv<'_> {
             .ok_or_else(|| ToolError::Run("application not found".into()))?
             .charm
             .metadata;
-        if meta.endpoint(binding).is_none() && !meta.extra_bindings.contains(binding) {
+        if meta.relation(binding).is_none() && !meta.extra_bindings.contains(binding) {
             return Err(ToolError::Run(format!(
                 "no network config found for binding {binding:?}"
             )));

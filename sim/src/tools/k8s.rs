@@ -2,19 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use charm_reactive::juju::limits::check_state_entry;
 use serde_json::Value;
 
 use super::args::Parsed;
 use super::output::Format;
-use super::{
-    check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult,
-};
+use super::{check_extra, Step, ToolEnv, ToolError, ToolResult};
 use crate::hookctx::PendingSpec;
 use crate::timeline::Kind;
-
-/// Juju's per-key and per-value limits for `state-set`.
-const MAX_STATE_KEY: usize = 256;
-const MAX_STATE_VALUE: usize = 65_536;
 
 impl ToolEnv<'_> {
     /// `kind` is `pod` or `k8s`: the word Juju uses in its messages.
@@ -99,26 +94,12 @@ impl ToolEnv<'_> {
     }
 
     pub(super) fn state_set(&mut self, p: &Parsed) -> ToolResult {
-        let cli = parse_key_values(&p.positional)?;
-        let mut writes = match p.value("file") {
-            Some(f) => match self.read_file_arg(f)? {
-                Some(text) => parse_settings_yaml(&text)?,
-                None => return Ok(Step::NeedsStdin),
-            },
-            None => BTreeMap::new(),
+        let Some(writes) = self.settings_arg(p)? else {
+            return Ok(Step::NeedsStdin);
         };
-        writes.extend(cli.into_iter().map(|(k, v)| (k, Some(v))));
         for (k, v) in &writes {
-            if k.len() > MAX_STATE_KEY {
-                return Err(ToolError::Run(format!(
-                    "key {k:?} exceeds the max allowed key size of {MAX_STATE_KEY} bytes"
-                )));
-            }
-            if v.as_ref().is_some_and(|v| v.len() > MAX_STATE_VALUE) {
-                return Err(ToolError::Run(format!(
-                    "value for key {k:?} exceeds the max allowed value size of {MAX_STATE_VALUE} bytes"
-                )));
-            }
+            check_state_entry(k, v.as_deref().unwrap_or_default())
+                .map_err(|e| ToolError::Run(e.to_string()))?;
         }
         for (k, v) in writes {
             let v = v.filter(|v| !v.is_empty());

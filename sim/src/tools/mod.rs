@@ -227,6 +227,25 @@ impl ToolEnv<'_> {
             .map(Some)
             .map_err(|e| ToolError::Run(format!("open {}: {e}", p.display())))
     }
+
+    /// The settings a setter (`relation-set`, `state-set`) writes: the YAML map
+    /// of `--file` (`-` for stdin) overlaid with the `key=value` arguments, a
+    /// `None` value deleting its key. `Ok(None)` when stdin must be read first.
+    fn settings_arg(
+        &self,
+        p: &Parsed,
+    ) -> Result<Option<BTreeMap<String, Option<String>>>, ToolError> {
+        let cli = parse_key_values(&p.positional)?;
+        let mut writes = match p.value("file") {
+            Some(f) => match self.read_file_arg(f)? {
+                Some(text) => parse_settings_yaml(&text)?,
+                None => return Ok(None),
+            },
+            None => BTreeMap::new(),
+        };
+        writes.extend(cli.into_iter().map(|(k, v)| (k, Some(v))));
+        Ok(Some(writes))
+    }
 }
 
 /// No positional arguments beyond `max`: juju/cmd's `CheckEmpty`.

@@ -6,9 +6,7 @@ use serde_json::{Map, Value};
 
 use super::args::Parsed;
 use super::output::Format;
-use super::{
-    check_extra, parse_key_values, parse_settings_yaml, Step, ToolEnv, ToolError, ToolResult,
-};
+use super::{check_extra, Step, ToolEnv, ToolError, ToolResult};
 use crate::hookctx::BagOwner;
 use crate::model::{app_of, unit_number};
 
@@ -205,15 +203,9 @@ impl ToolEnv<'_> {
 
     pub(super) fn relation_set(&mut self, p: &Parsed) -> ToolResult {
         let rid = self.required_relation(p)?;
-        let cli = parse_key_values(&p.positional)?;
-        let mut writes = match p.value("file") {
-            Some(f) => match self.read_file_arg(f)? {
-                Some(text) => parse_settings_yaml(&text)?,
-                None => return Ok(Step::NeedsStdin),
-            },
-            None => BTreeMap::new(),
+        let Some(writes) = self.settings_arg(p)? else {
+            return Ok(Step::NeedsStdin);
         };
-        writes.extend(cli.into_iter().map(|(k, v)| (k, Some(v))));
         let owner = if p.flag("app") {
             if !self.is_leader() {
                 return Err(ToolError::Run("cannot write relation settings".into()));

@@ -37,11 +37,8 @@ fn remember_url(ctx: &mut Context<'_>) -> anyhow::Result<()> {
 }
 
 fn metadata(role: &str) -> Vec<RelationSpec> {
-    vec![RelationSpec {
-        role: role.into(),
-        name: "sse-endpoint".into(),
-        interface: INTERFACE.into(),
-    }]
+    let role = charm_reactive::juju::Role::from_section(role).expect("a metadata section");
+    vec![RelationSpec::new(role, "sse-endpoint", INTERFACE)]
 }
 
 fn rid() -> RelationId {

@@ -1,7 +1,8 @@
 //! Juju versions and the behaviour that depends on them.
 //!
-//! Every version switch of the simulator lives here, so that "what does 2.5 do
-//! differently" has one answer. The switches follow HOOK-TOOLS.md §10.
+//! Every version switch of the engine, the simulator and the testing crate
+//! lives here, so that "what does 2.5 do differently" has one answer. The
+//! switches follow jujusim's HOOK-TOOLS.md §10.
 
 use std::fmt;
 use std::str::FromStr;
@@ -34,115 +35,131 @@ impl JujuVersion {
         }
     }
 
-    fn at_least(self, major: u32, minor: u32, patch: u32) -> bool {
+    /// Parses a version as the agent reports it in `JUJU_VERSION`, leniently:
+    /// `2.8.1`, `2.9-rc1`, `3.1.6.1`, `3` (missing parts are 0, a fourth part
+    /// and any tag are ignored). `None` when it does not start with a number.
+    pub fn parse(s: &str) -> Option<JujuVersion> {
+        let mut parts = s.split(['.', '-']).map(|p| p.parse::<u32>());
+        let major = parts.next()?.ok()?;
+        let minor = parts.next().and_then(Result::ok).unwrap_or(0);
+        let patch = parts.next().and_then(Result::ok).unwrap_or(0);
+        Some(JujuVersion::new(major, minor, patch))
+    }
+
+    /// Whether this version is at least `major.minor`.
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+
+    fn since(self, major: u32, minor: u32, patch: u32) -> bool {
         self >= Self::new(major, minor, patch)
     }
 
     /// Kubernetes charms run an `install` hook (2.8+; earlier podspec charms started with `start`).
     pub fn k8s_install_hook(self) -> bool {
-        self.at_least(2, 8, 0)
+        self.since(2, 8, 0)
     }
 
     /// `<endpoint>-relation-created` hooks exist (2.8+).
     pub fn relation_created_hook(self) -> bool {
-        self.at_least(2, 8, 0)
+        self.since(2, 8, 0)
     }
 
     /// The `remove` hook exists (2.8+).
     pub fn remove_hook(self) -> bool {
-        self.at_least(2, 8, 0)
+        self.since(2, 8, 0)
     }
 
     /// `JUJU_DEPARTING_UNIT` is set in `relation-departed` (2.8+).
     pub fn departing_unit_env(self) -> bool {
-        self.at_least(2, 8, 0)
+        self.since(2, 8, 0)
     }
 
     /// The agent runs `<charm>/dispatch` when present and sets `JUJU_DISPATCH_PATH` (2.8+).
     pub fn dispatch(self) -> bool {
-        self.at_least(2, 8, 0)
+        self.since(2, 8, 0)
     }
 
     /// Deploying a charm checks the bases of its `manifest.yaml` against the
     /// requested base and the model's architecture (2.9+, where charms declare
     /// bases; older Juju reads `series` from metadata.yaml only).
     pub fn checks_charm_bases(self) -> bool {
-        self.at_least(2, 9, 0)
+        self.since(2, 9, 0)
     }
 
     /// `state-get`, `state-set` and `state-delete` exist (2.8+).
     pub fn charm_state(self) -> bool {
-        self.at_least(2, 8, 0)
+        self.since(2, 8, 0)
     }
 
     /// Application relation data, `relation-get/-set --app` (2.7+).
     pub fn app_relation_data(self) -> bool {
-        self.at_least(2, 7, 0)
+        self.since(2, 7, 0)
     }
 
     /// `relation-list --app` (2.8.1+).
     pub fn relation_list_app(self) -> bool {
-        self.at_least(2, 8, 1)
+        self.since(2, 8, 1)
     }
 
     /// A non-leader `pod-spec-set` fails (2.6+); before, it only logged a warning and the
     /// spec was applied.
     pub fn pod_spec_leader_only(self) -> bool {
-        self.at_least(2, 6, 0)
+        self.since(2, 6, 0)
     }
 
     /// `k8s-spec-set` exists as the new name of `pod-spec-set` (2.9+).
     pub fn k8s_spec_set(self) -> bool {
-        self.at_least(2, 9, 0)
+        self.since(2, 9, 0)
     }
 
     /// The Kubernetes operator never stopped the leadership tracker of a removed unit, so
     /// its lease was renewed forever (fixed in 2.6 by juju/juju PR #10087).
     pub fn stale_caas_leases(self) -> bool {
-        !self.at_least(2, 6, 0)
+        !self.since(2, 6, 0)
     }
 
     /// The hook's socket is named by `JUJU_AGENT_SOCKET_ADDRESS` and
     /// `JUJU_AGENT_SOCKET_NETWORK` (2.8+); before, by `JUJU_AGENT_SOCKET`.
     pub fn agent_socket_address_env(self) -> bool {
-        self.at_least(2, 8, 0)
+        self.since(2, 8, 0)
     }
 
     /// `JUJU_SLA` is set (removed with SLAs in 4.0).
     pub fn sla_env(self) -> bool {
-        !self.at_least(4, 0, 0)
+        !self.since(4, 0, 0)
     }
 
     /// `JUJU_CHARM_HTTP_PROXY` and friends are set, even when empty (2.6+).
     pub fn charm_proxy_env(self) -> bool {
-        self.at_least(2, 6, 0)
+        self.since(2, 6, 0)
     }
 
     /// Hooks get `LANG=C.UTF-8` (2.9+).
     pub fn lang_env(self) -> bool {
-        self.at_least(2, 9, 0)
+        self.since(2, 9, 0)
     }
 
     /// Hooks get `TERM=tmux-256color` (3.0+).
     pub fn term_env(self) -> bool {
-        self.at_least(3, 0, 0)
+        self.since(3, 0, 0)
     }
 
     /// A peer relation's application-data change does not run relation-changed on the
     /// leader (4.0's resolver); before, every unit of the application gets it.
     pub fn peer_app_change_skips_leader(self) -> bool {
-        self.at_least(4, 0, 0)
+        self.since(4, 0, 0)
     }
 
     /// Juju 4.0 removed leadership settings, podspec charms and `JUJU_TARGET_SERIES`;
     /// relation data no longer gets an automatic `private-address`.
     pub fn is_4x(self) -> bool {
-        self.at_least(4, 0, 0)
+        self.since(4, 0, 0)
     }
 
     /// All units of a Kubernetes application share the operator's charm dir (before 2.8).
     pub fn shared_k8s_charm_dir(self) -> bool {
-        !self.at_least(2, 8, 0)
+        !self.since(2, 8, 0)
     }
 }
 
@@ -202,6 +219,23 @@ mod tests {
         assert!(w > v);
         assert!("two".parse::<JujuVersion>().is_err());
         assert_eq!(w.to_string(), "2.8.1");
+    }
+
+    #[test]
+    fn parses_the_agent_version_leniently() {
+        assert_eq!(JujuVersion::parse("2.8.1"), Some(JujuVersion::new(2, 8, 1)));
+        assert_eq!(
+            JujuVersion::parse("2.9-rc1"),
+            Some(JujuVersion::new(2, 9, 0))
+        );
+        assert_eq!(
+            JujuVersion::parse("3.1.6.1"),
+            Some(JujuVersion::new(3, 1, 6))
+        );
+        assert_eq!(JujuVersion::parse("3"), Some(JujuVersion::new(3, 0, 0)));
+        assert_eq!(JujuVersion::parse("x.1"), None);
+        assert!(JujuVersion::new(2, 8, 0).at_least(2, 8));
+        assert!(!JujuVersion::new(2, 7, 9).at_least(2, 8));
     }
 
     #[test]
