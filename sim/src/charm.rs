@@ -1,7 +1,7 @@
 //! A charm directory: `metadata.yaml`, `config.yaml`, and how Juju finds the
 //! executable for a hook.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -44,6 +44,39 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> CharmError + '_ {
     move |source| CharmError::Io {
         path: path.to_path_buf(),
         source,
+    }
+}
+
+/// `config.yaml`'s options; none when the file is absent or empty.
+fn load_options(dir: &Path) -> Result<BTreeMap<String, ConfigOption>, CharmError> {
+    let path = dir.join("config.yaml");
+    match fs::read_to_string(&path) {
+        Ok(text) if text.trim().is_empty() => Ok(BTreeMap::new()),
+        Ok(text) => serde_saphyr::from_str::<RawConfig>(&text)
+            .map(|raw| raw.options)
+            .map_err(|e| CharmError::Invalid {
+                path,
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(io_err(&path)(e)),
+    }
+}
+
+/// The action names `actions.yaml` declares; none when the file is absent or
+/// empty.
+fn load_actions(dir: &Path) -> Result<BTreeSet<String>, CharmError> {
+    let path = dir.join("actions.yaml");
+    match fs::read_to_string(&path) {
+        Ok(text) if text.trim().is_empty() => Ok(BTreeSet::new()),
+        Ok(text) => serde_saphyr::from_str::<RawActions>(&text)
+            .map(|raw| raw.into_keys().collect())
+            .map_err(|e| CharmError::Invalid {
+                path,
+                message: format!("actions.yaml: {e}"),
+            }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(io_err(&path)(e)),
     }
 }
 
@@ -110,12 +143,18 @@ impl ConfigOption {
     }
 }
 
-/// `charmcraft.yaml`'s `config:` section (its `options` are config.yaml's).
+/// `charmcraft.yaml`'s `config:` section (its `options` are config.yaml's)
+/// and `actions:` section (actions.yaml's content).
 #[derive(Deserialize)]
 struct RawCharmcraft {
     #[serde(default)]
     config: Option<RawConfig>,
+    #[serde(default)]
+    actions: Option<RawActions>,
 }
+
+/// `actions.yaml`: the action names are its keys; their schemas are not used.
+type RawActions = BTreeMap<String, serde::de::IgnoredAny>;
 
 /// A loaded charm: where it lives and what it declares.
 #[derive(Clone, Debug, Serialize)]
@@ -127,6 +166,9 @@ pub struct Charm {
     pub metadata: Metadata,
     /// Parsed `config.yaml` options (empty when the file is absent).
     pub options: BTreeMap<String, ConfigOption>,
+    /// The actions `actions.yaml` (or charmcraft.yaml's `actions:`) declares;
+    /// Juju runs no other (`juju run-action` refuses them).
+    pub actions: BTreeSet<String>,
     /// The bases of a packed charm's `manifest.yaml` (`None`: no manifest, or
     /// no bases in it, as in a 2.5-era podspec charm).
     pub bases: Option<Vec<ManifestBase>>,
@@ -175,28 +217,22 @@ impl Charm {
         if metadata.name.is_empty() {
             return Err(invalid(&meta_path, "missing field `name`".into()));
         }
-        let options = if from_charmcraft {
+        let (options, actions) = if from_charmcraft {
             let raw: RawCharmcraft =
                 serde_saphyr::from_str(&text).map_err(|e| invalid(&meta_path, e.to_string()))?;
-            raw.config.map(|c| c.options).unwrap_or_default()
+            (
+                raw.config.map(|c| c.options).unwrap_or_default(),
+                raw.actions.unwrap_or_default().into_keys().collect(),
+            )
         } else {
-            let cfg_path = dir.join("config.yaml");
-            match fs::read_to_string(&cfg_path) {
-                Ok(text) if text.trim().is_empty() => BTreeMap::new(),
-                Ok(text) => {
-                    let raw: RawConfig = serde_saphyr::from_str(&text)
-                        .map_err(|e| invalid(&cfg_path, e.to_string()))?;
-                    raw.options
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeMap::new(),
-                Err(e) => return Err(io_err(&cfg_path)(e)),
-            }
+            (load_options(dir)?, load_actions(dir)?)
         };
         let source = dir.canonicalize().map_err(io_err(dir))?;
         Ok(Self {
             source,
             metadata,
             options,
+            actions,
             bases: None,
             unpacked: None,
         })

@@ -280,6 +280,19 @@ fn hostile_scenarios_are_refused_with_exit_2() {
         DISPATCH,
         &[],
     );
+    write_charm(
+        &dir.path().join("acting"),
+        "name: acting\n",
+        None,
+        DISPATCH,
+        &[],
+    );
+    std::fs::write(
+        dir.path().join("acting/actions.yaml"),
+        "refresh:\n  description: Refreshes.\n",
+    )
+    .unwrap();
+    let acting = "applications:\n  acting: {charm: ./acting}\nsteps:\n  - deploy: acting\n  - wait: settled\n";
     let app = "applications:\n  logger: {charm: ./logger}\n";
     for (yaml, needle) in [
         (String::new(), "empty"),
@@ -297,6 +310,14 @@ fn hostile_scenarios_are_refused_with_exit_2() {
         (
             format!("{app}steps:\n  - deploy: logger\n  - wait: settled\n  - resolve: {{unit: logger/0}}\n"),
             "ERROR step 3 (resolve): unit \"logger/0\" is not in an error state",
+        ),
+        (
+            format!("{app}steps:\n  - deploy: logger\n  - run-action: {{unit: logger/0, action: backup}}\n"),
+            "ERROR step 2 (run-action): no actions defined on charm \"logger\"",
+        ),
+        (
+            format!("{acting}  - run-action: {{unit: acting/0, action: backup}}\n"),
+            "ERROR step 3 (run-action): action \"backup\" not defined on unit \"acting/0\"",
         ),
     ] {
         let file = dir.path().join("s.yaml");

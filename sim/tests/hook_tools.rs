@@ -516,6 +516,11 @@ t sh -c 'echo "$JUJU_ACTION_NAME|$JUJU_HOOK_NAME|$JUJU_DISPATCH_PATH|${JUJU_ACTI
             ("crash", "exit 4\n"),
         ],
     );
+    std::fs::write(
+        dir.path().join("probe/actions.yaml"),
+        "refresh: {}\nexplode: {}\ncrash:\n  description: Exits 4.\n",
+    )
+    .unwrap();
     let out = dir.path().join("probe.out");
     let yaml = "juju-version: \"2.8.0\"\napplications:\n  probe: {charm: ./probe}\nsteps:\n  - deploy: probe\n  - wait: settled\n  \
         - run-action: {unit: probe/leader, action: refresh, params: {nested: {key: v}, n: 1}}\n  \

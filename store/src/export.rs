@@ -151,7 +151,12 @@ impl Store {
         for (key, value) in &entries {
             batch.insert(key.as_slice(), value.as_slice());
         }
-        let (generation, flushed_bytes, generation_recorded) = self.commit_batch(batch)?;
+        let keys = existing
+            .iter()
+            .map(|k| k.to_vec())
+            .chain(entries.iter().map(|(k, _)| k.clone()))
+            .collect();
+        let (generation, flushed_bytes, generation_recorded) = self.commit_batch(batch, keys)?;
         let kept = existing
             .iter()
             .filter(|k| entries.iter().any(|(e, _)| e == k.as_ref()))

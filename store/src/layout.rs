@@ -7,7 +7,7 @@
 //! | `flag/<name>` | empty (a plain flag) or a [`codec`](crate::codec) value    |
 //! | `kv/<key>`    | a [`codec`](crate::codec) value                            |
 //! | `internal/..` | a [`codec`](crate::codec) value (engine bookkeeping)       |
-//! | `\0...`       | reserved for the store itself (format marker, generation) |
+//! | `\0...`       | reserved for the store itself (format marker, generation, undo record) |
 
 /// Prefix of unit flags.
 pub const FLAG_PREFIX: &str = "flag/";
@@ -20,6 +20,8 @@ pub const INTERNAL_PREFIX: &str = "internal/";
 pub(crate) const FORMAT_KEY: &[u8] = b"\0charm-reactive.format";
 /// The key of the commit generation: a big-endian u64, bumped by every commit.
 pub(crate) const GENERATION_KEY: &[u8] = b"\0charm-reactive.generation";
+/// The key of the last commit's undo record (see `undo`).
+pub(crate) const UNDO_KEY: &[u8] = b"\0charm-reactive.undo";
 
 /// A namespace of the layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

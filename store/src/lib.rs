@@ -41,6 +41,7 @@ mod sled_conf;
 mod snapshot;
 mod store;
 mod transaction;
+mod undo;
 pub mod verify;
 
 pub use codec::FORMAT_VERSION;

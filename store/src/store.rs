@@ -3,9 +3,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::failure::Failure;
-use crate::layout::{FORMAT_KEY, GENERATION_KEY};
+use crate::layout::{FORMAT_KEY, GENERATION_KEY, UNDO_KEY};
 use crate::lock::LockFile;
 use crate::sidecar::{self, Sidecar};
+use crate::undo::Undo;
 use crate::{StoreError, Transaction, FORMAT_VERSION};
 
 /// How a store is opened.
@@ -253,7 +254,10 @@ impl Store {
     }
 
     /// Applies `batch` with the next generation as one atomic sled batch, flushes
-    /// it, then records the generation in the generation file.
+    /// it, then confirms it by installing the generation file. `keys` are the
+    /// keys the batch writes: their old values go into the batch's undo record
+    /// (see [`crate::undo`]), which lets the next open take back a commit that
+    /// reached the database but was not confirmed.
     ///
     /// The generation file's new content is written and synced to a temporary
     /// file first, and renamed into place only once the database is durable:
@@ -261,12 +265,14 @@ impl Store {
     /// own, to overlap the two disk flushes, was measured slower: on a busy
     /// machine a thread's creation can cost the parent a scheduler tick.)
     ///
-    /// Returns the new generation, the bytes flushed, and whether the generation
-    /// file was written. Failing to write that file does not undo the commit (it
-    /// is durable by then); the next open repairs the file.
+    /// Returns the new generation, the bytes flushed, and whether the rename of
+    /// the generation file was made durable (its directory synced). An error
+    /// means the commit is not confirmed: this process must not use the store
+    /// again, and the next open finds the previous commit.
     pub(crate) fn commit_batch(
         &self,
         mut batch: sled::Batch,
+        mut keys: Vec<Vec<u8>>,
     ) -> Result<(u64, usize, bool), StoreError> {
         let mut commits = self.lock_commits();
         if let Some(first) = self.inner.failure.first() {
@@ -277,27 +283,53 @@ impl Store {
         }
         let next = commits.generation + 1;
         let first = !commits.marked;
+        keys.push(GENERATION_KEY.to_vec());
         if first {
+            keys.push(FORMAT_KEY.to_vec());
             batch.insert(FORMAT_KEY, &[self.inner.format]);
         }
+        keys.sort();
+        keys.dedup();
+        let undo = Undo::capture(&self.inner.db, commits.generation, keys)
+            .map_err(|e| self.io("read", e).classified())?;
+        batch.insert(UNDO_KEY, undo.encode());
         batch.insert(GENERATION_KEY, &next.to_be_bytes());
         let record = Sidecar {
             format: self.inner.format,
             generation: next,
         };
         let path = &self.inner.path;
-        let staged = sidecar::stage(path, record);
+        let file_error = |source| {
+            StoreError::File {
+                path: path.clone(),
+                file: sidecar::path_of(path),
+                source,
+            }
+            .classified()
+        };
+        // Nothing is written to the database yet: a failure here leaves the
+        // store as it was, usable.
+        sidecar::stage(path, record).map_err(file_error)?;
         let before = *commits;
+        let failed = |e: StoreError| {
+            self.inner.failure.record(e.to_string());
+            e
+        };
         let flushed = self
             .apply_durably(batch, first, &mut commits, next)
             .map_err(|e| {
                 *commits = before;
-                let e = e.classified();
-                self.inner.failure.record(e.to_string());
-                e
+                failed(e.classified())
             })?;
-        let recorded = staged.is_ok() && sidecar::install(path).is_ok();
-        Ok((next, flushed, recorded))
+        if let Err(source) = sidecar::install(path) {
+            *commits = before;
+            return Err(failed(file_error(source)));
+        }
+        // The rename is done, so the commit is confirmed for every later open
+        // short of a power loss; a failing directory sync only leaves the
+        // rename's durability to the filesystem's next flush.
+        let durable = sync_dir(path).is_ok();
+        Ok((next, flushed, durable))
     }
 
     /// Applies `batch` (generation `next`), flushes it and syncs the log;
@@ -508,6 +540,12 @@ fn check_format(
             }
         },
     };
+    let confirmed = recorded.map_or(0, |s| s.generation);
+    if generation == confirmed + 1 {
+        if let Some(undo) = unconfirmed(db, confirmed).map_err(|e| io("read", e))? {
+            return roll_back(db, path, &undo, recorded);
+        }
+    }
     if let Some(s) = recorded {
         if generation < s.generation {
             return Err(corrupt(format!(
@@ -520,8 +558,8 @@ fn check_format(
         }
     }
     let current = Sidecar { format, generation };
-    // Missing (first open, older store) or one behind (a crash between a commit's
-    // flush and the file's update): bring it up to date.
+    // Missing (first open, older store) or one behind without an undo record (a
+    // store committed by a version before undo records): bring it up to date.
     if recorded != Some(current) {
         sidecar::write(path, current).map_err(|source| StoreError::File {
             path: path.to_owned(),
@@ -534,4 +572,38 @@ fn check_format(
         marked: true,
     };
     Ok((format, commits))
+}
+
+/// The undo record of a commit from generation `confirmed`, if the database
+/// holds one: that commit was not confirmed.
+fn unconfirmed(db: &sled::Db, confirmed: u64) -> sled::Result<Option<Undo>> {
+    Ok(db
+        .get(UNDO_KEY)?
+        .and_then(|bytes| Undo::decode(&bytes))
+        .filter(|undo| undo.base == confirmed))
+}
+
+/// Takes back the unconfirmed commit `undo` describes, durably, then checks
+/// the store again (it is now at the confirmed generation).
+fn roll_back(
+    db: &sled::Db,
+    path: &Path,
+    undo: &Undo,
+    recorded: Option<Sidecar>,
+) -> Result<(u8, Commits), StoreError> {
+    let io = |op, source| StoreError::Io {
+        path: path.to_owned(),
+        op,
+        source,
+    };
+    db.apply_batch(undo.rollback(UNDO_KEY))
+        .map_err(|e| io("roll back", e))?;
+    db.flush().map_err(|e| io("flush", e))?;
+    let db_file = std::fs::File::open(path.join("db")).map_err(|source| StoreError::File {
+        file: path.join("db"),
+        path: path.to_owned(),
+        source,
+    })?;
+    sync_file(path, &db_file, "db")?;
+    check_format(db, path, recorded)
 }

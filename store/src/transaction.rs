@@ -27,9 +27,10 @@ pub struct CommitStats {
     pub flushed_bytes: usize,
     /// The store's generation after the commit (unchanged by an empty commit).
     pub generation: u64,
-    /// Whether the generation file was updated. When it could not be (a full or
-    /// read-only disk), the commit still holds and the next open repairs the file;
-    /// until then a lost commit is not detected.
+    /// Whether the generation file's update was made durable (its directory
+    /// synced). The commit holds either way once `commit` returns `Ok`; when
+    /// the sync failed, a power loss before the filesystem's next flush could
+    /// lose the update, and the next open would then take the commit back.
     pub generation_recorded: bool,
 }
 
@@ -147,6 +148,7 @@ impl Transaction {
             return Ok(stats);
         }
         let mut batch = sled::Batch::default();
+        let keys = self.overlay.keys().map(|k| k.as_bytes().to_vec()).collect();
         for (k, v) in self.overlay {
             match v {
                 Some(v) => {
@@ -159,7 +161,7 @@ impl Transaction {
                 }
             }
         }
-        let (generation, flushed, recorded) = self.store.commit_batch(batch)?;
+        let (generation, flushed, recorded) = self.store.commit_batch(batch, keys)?;
         stats.generation = generation;
         stats.flushed_bytes = flushed;
         stats.generation_recorded = recorded;

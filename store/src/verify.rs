@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::codec;
-use crate::layout::{Namespace, FORMAT_KEY, GENERATION_KEY};
+use crate::layout::{Namespace, FORMAT_KEY, GENERATION_KEY, UNDO_KEY};
 use crate::{Store, StoreError};
 
 /// What [`Store::verify`] found.
@@ -112,7 +112,7 @@ fn check_entry(report: &mut VerifyReport, key: &[u8], value: &[u8]) -> Option<St
     let value_check = match namespace {
         Namespace::Reserved => {
             return match key {
-                FORMAT_KEY | GENERATION_KEY => None,
+                FORMAT_KEY | GENERATION_KEY | UNDO_KEY => None,
                 _ => Some("unknown reserved key (written by a newer charm-reactive?)".into()),
             }
         }

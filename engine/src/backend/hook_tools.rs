@@ -89,12 +89,38 @@ impl HookTools {
     /// (`JUJU_VERSION`) and the timeout ([`TIMEOUT_ENV`]). Fails only on an
     /// invalid timeout value.
     pub fn from_env() -> Result<HookTools, BackendError> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        HookTools::from_vars(|k| std::env::var_os(k))
+    }
+
+    /// [`HookTools::from_env`], reading the environment through `var`. A
+    /// timeout that is not UTF-8 is refused like any other invalid one; a
+    /// unit name or version that is not is ignored (the hook's environment
+    /// check refuses those).
+    ///
+    /// ```
+    /// use charm_reactive::backend::HookTools;
+    /// let tools = HookTools::from_vars(|k| (k == "CHARM_REACTIVE_HOOK_TOOL_TIMEOUT").then(|| "2.5".into()))?;
+    /// assert_eq!(tools.timeout().as_millis(), 2500);
+    /// assert!(HookTools::from_vars(|_| Some("1e30".into())).is_err());
+    /// # Ok::<(), charm_reactive::backend::BackendError>(())
+    /// ```
+    pub fn from_vars(
+        var: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<HookTools, BackendError> {
+        let text = |k: &str| {
+            var(k)
+                .and_then(|v| v.into_string().ok())
+                .filter(|v| !v.is_empty())
+        };
         let mut tools = HookTools::new();
-        tools.unit = var("JUJU_UNIT_NAME");
-        tools.juju_version = var("JUJU_VERSION");
-        if let Some(t) = var(TIMEOUT_ENV) {
-            tools.timeout = parse_timeout(&t)?;
+        tools.unit = text("JUJU_UNIT_NAME");
+        tools.juju_version = text("JUJU_VERSION");
+        match var(TIMEOUT_ENV).filter(|v| !v.is_empty()) {
+            None => {}
+            Some(t) => match t.into_string() {
+                Ok(t) => tools.timeout = parse_timeout(&t)?,
+                Err(t) => return Err(timeout_error(&t.to_string_lossy())),
+            },
         }
         Ok(tools)
     }
@@ -497,13 +523,17 @@ fn parse_timeout(s: &str) -> Result<Duration, BackendError> {
         .filter(|secs| *secs > 0.0)
         .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
         .filter(|d| *d <= MAX_TIMEOUT && !d.is_zero())
-        .ok_or_else(|| BackendError::InvalidArgument {
-            tool: "hook tools".into(),
-            reason: format!(
-                "{TIMEOUT_ENV}={s:?} is not a number of seconds above 0 and at most {}",
-                MAX_TIMEOUT.as_secs()
-            ),
-        })
+        .ok_or_else(|| timeout_error(s))
+}
+
+fn timeout_error(value: &str) -> BackendError {
+    BackendError::InvalidArgument {
+        tool: "hook tools".into(),
+        reason: format!(
+            "{TIMEOUT_ENV}={value:?} is not a number of seconds above 0 and at most {}",
+            MAX_TIMEOUT.as_secs()
+        ),
+    }
 }
 
 /// Why `tool` does not exist in Juju `version`, if that is known.

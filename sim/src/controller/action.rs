@@ -15,6 +15,8 @@ use crate::timeline::{Kind, Source};
 
 impl Controller {
     /// Runs action `name` on `unit` with `params`; returns the run's record.
+    /// An action the unit's charm does not declare is refused
+    /// ([`SimError::Refused`]), as `juju run-action` refuses it.
     pub fn run_action(
         &mut self,
         unit: &str,
@@ -27,6 +29,21 @@ impl Controller {
             .filter(|u| !u.removed)
             .ok_or_else(|| SimError::UnknownUnit(unit.into()))?;
         let (app, charm_dir) = (u.app.clone(), u.charm_dir.clone());
+        if let Some(charm) = self.model.applications.get(&app).map(|a| &a.charm) {
+            // Juju checks the name against the charm's actions.yaml before
+            // queueing anything (state.Unit.AddAction), and says so.
+            if charm.actions.is_empty() {
+                return Err(SimError::Refused(format!(
+                    "no actions defined on charm {:?}",
+                    charm.metadata.name
+                )));
+            }
+            if !charm.actions.contains(name) {
+                return Err(SimError::Refused(format!(
+                    "action {name:?} not defined on unit {unit:?}"
+                )));
+            }
+        }
         self.seq += 1;
         let id = format!(
             "{:08x}-0000-4000-8000-{:012x}",
