@@ -19,6 +19,7 @@ pub mod flags;
 pub mod hookctx;
 pub mod html_report;
 pub mod model;
+pub mod pebble;
 pub mod protocol;
 pub mod report;
 pub mod runner;
