@@ -307,18 +307,14 @@ impl Store {
             }
             .classified()
         };
+        // Nothing is written to the database yet: a failure here leaves the
+        // store as it was, usable.
+        sidecar::stage(path, record).map_err(file_error)?;
+        let before = *commits;
         let failed = |e: StoreError| {
             self.inner.failure.record(e.to_string());
             e
         };
-        // Nothing is written to the database yet, so a failure here leaves
-        // the committed state as it was. It still counts as a failed commit:
-        // the disk just failed a write or a sync, and closing sled normally
-        // syncs its log file and, in sled 0.34, unwraps that result
-        // (`Log::drop`, pagecache/logger.rs), so the hook would end in a panic
-        // instead of this error. A failed store is leaked, not closed.
-        sidecar::stage(path, record).map_err(|source| failed(file_error(source)))?;
-        let before = *commits;
         let flushed = self
             .apply_durably(batch, first, &mut commits, next)
             .map_err(|e| {
